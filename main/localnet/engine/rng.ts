@@ -1,0 +1,75 @@
+// Seeded generator for everything random in the engine (uuids), so a journal replay produces the same ids.
+// sfc32: 128-bit state, fast, good enough statistically; the state is plain numbers for toJSON().
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export type RngState = [number, number, number, number];
+
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seedOrState: number | RngState) {
+    if (typeof seedOrState === 'number') {
+      if (!Number.isFinite(seedOrState)) throw new Error('Rng seed must be a finite number');
+      // splitmix32 expands one seed into the four state words
+      let s = seedOrState >>> 0;
+      const next = (): number => {
+        s = (s + 0x9e3779b9) >>> 0;
+        let z = s;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+        return (z ^ (z >>> 16)) >>> 0;
+      };
+      this.a = next();
+      this.b = next();
+      this.c = next();
+      this.d = next();
+      for (let i = 0; i < 12; i++) this.u32();
+    } else {
+      if (!Array.isArray(seedOrState) || seedOrState.length !== 4) throw new Error('Rng state must be 4 numbers');
+      [this.a, this.b, this.c, this.d] = seedOrState.map((x) => x >>> 0) as RngState;
+    }
+  }
+
+  u32(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = (this.b ^ (this.b >>> 9)) >>> 0;
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
+    this.c = (this.c + t) >>> 0;
+    return t;
+  }
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** RFC 4122 version-4 uuid text. */
+  uuid(): string {
+    const w0 = this.u32();
+    const w1 = this.u32();
+    const w2 = (this.u32() & 0x3fffffff) | 0x80000000; // variant 10xx
+    const w3 = this.u32();
+    const v = (w1 & 0xffff0fff) | 0x4000; // version 4
+    return (
+      HEX[w0 >>> 24]! + HEX[(w0 >>> 16) & 255]! + HEX[(w0 >>> 8) & 255]! + HEX[w0 & 255]! + '-' +
+      HEX[v >>> 24]! + HEX[(v >>> 16) & 255]! + '-' + HEX[(v >>> 8) & 255]! + HEX[v & 255]! + '-' +
+      HEX[w2 >>> 24]! + HEX[(w2 >>> 16) & 255]! + '-' + HEX[(w2 >>> 8) & 255]! + HEX[w2 & 255]! +
+      HEX[w3 >>> 24]! + HEX[(w3 >>> 16) & 255]! + HEX[(w3 >>> 8) & 255]! + HEX[w3 & 255]!
+    );
+  }
+
+  state(): RngState {
+    return [this.a, this.b, this.c, this.d];
+  }
+}
