@@ -23,8 +23,10 @@ export function signReviewed(tx: Transaction | string | Uint8Array, context: Rev
   if (toHex(signer.publicKey) !== account.publicKey) throw new Error('The signing key is not this account\'s key');
   const parsed = tx instanceof Transaction ? tx : typeof tx === 'string' ? Transaction.fromHex(tx.trim()) : Transaction.fromBuffer(tx);
   const redeem = parseRedeem(account.redeem);
-  const { tx: signed, complete, inputs } = signTransaction(parsed, redeem, signer);
   const userSlot = toHex(redeem.keys[0]) === account.publicKey ? 0 : 1;
+  // the review has just verified the server's signatures over this same transaction
+  const cosignerVerified = r.inputs.map((i) => i.signatures?.[1 - userSlot]?.valid === true && i.signatures[1 - userSlot]?.hashType === 1);
+  const { tx: signed, complete, inputs } = signTransaction(parsed, redeem, signer, { cosignerVerified });
   if (!inputs.every((i) => i.slots[userSlot].valid)) throw new Error('Internal error: a fresh signature does not verify');
   return { review: r, tx: signed, hex: signed.toHex(), txid: signed.getId(), complete };
 }

@@ -291,6 +291,11 @@ export function signInput(tx: Transaction, index: number, redeem: Redeem, signer
 export interface SignOptions {
   /** input indices to sign (default: all) */
   inputs?: readonly number[];
+  /**
+   * Per input: the co-signer's signature already present was verified for this very transaction (e.g. by the
+   * review just before), so it is not verified a second time. Only the fresh signatures are re-checked.
+   */
+  cosignerVerified?: readonly boolean[];
 }
 
 /**
@@ -303,11 +308,26 @@ export function signTransaction(
   signer: Signer,
   opts: SignOptions = {},
 ): { tx: Transaction; complete: boolean; inputs: InputCheck[] } {
+  const mySlot = slotOf(redeem, signer.publicKey);
+  if (mySlot === -1) throw new Error('The signing key is not one of the redeem script keys');
   const out = tx.clone();
   const hasher = new Sighasher(out);
   const indices = opts.inputs ?? out.ins.map((_, i) => i);
   for (const i of indices) signInput(out, i, redeem, signer, hasher);
-  const inputs = out.ins.map((_, i) => verifyInput(out, i, redeem, hasher));
+  const inputs = out.ins.map((_, i) => {
+    if (opts.cosignerVerified?.[i] !== true) return verifyInput(out, i, redeem, hasher);
+    // co-signer slot known valid: check only our fresh signature
+    const sigs = readScriptSig(out.ins[i]!.script, redeem);
+    const other = (1 - mySlot) as 0 | 1;
+    const mine = sigs[mySlot];
+    const r = mine ? checkSignature(out, i, redeem, redeem.keys[mySlot], mine, undefined, hasher) : undefined;
+    const slots = [] as unknown as [SlotCheck, SlotCheck];
+    slots[mySlot] = r?.valid
+      ? { slot: mySlot, publicKey: toHex(redeem.keys[mySlot]), present: true, valid: true, hashType: r.hashType }
+      : { slot: mySlot, publicKey: toHex(redeem.keys[mySlot]), present: !!mine, valid: false, reason: r && !r.valid ? r.reason : undefined };
+    slots[other] = { slot: other, publicKey: toHex(redeem.keys[other]), present: sigs[other] !== null, valid: sigs[other] !== null, hashType: SIGHASH_ALL };
+    return { index: i, slots, complete: slots[0].valid && slots[1].valid };
+  });
   return { tx: out, complete: inputs.length > 0 && inputs.every((c) => c.complete), inputs };
 }
 

@@ -305,6 +305,9 @@ export function review(txInput: Transaction | string | Uint8Array, context: Revi
     const ownership: Ownership = prevOk ? 'prevtx' : utxoSet ? 'utxo-set' : claimed !== undefined || slots?.some((s) => s) ? 'claimed' : 'none';
     if (ownership === 'none') notOurs.push('nothing shows that it belongs to this account (no previous transaction, UTXO list or stated input)');
     const ours = notOurs.length === 0;
+    if (ours && ownership === 'claimed') {
+      warnings.push(`Input #${index}: that it belongs to this account is only stated, not shown by its previous transaction or the chain`);
+    }
     if (!ours) {
       refuse('input-not-account-utxo', `Input #${index} (${key}) is not an account UTXO: ${notOurs.join('; ')}`);
     }

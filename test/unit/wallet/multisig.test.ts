@@ -10,6 +10,7 @@ import {
   readScriptSig,
   signerFromWif,
   signInput,
+  Sighasher,
   signTransaction,
   slotOf,
   stripScriptSigs,
@@ -42,6 +43,23 @@ describe('bitcoinutil sign vectors (§6.6)', () => {
     ]);
     const after = verifyTransaction(Transaction.fromHex(c.expected), r);
     expect(after.complete).toBe(true);
+  });
+});
+
+describe('Sighasher', () => {
+  it('equals Transaction.hashForSignature (vectors, and 300 inputs for the 0xfd varint)', () => {
+    const txs = vectors.bitcoinutil_sign.cases.map((c) => Transaction.fromHex(c.tx));
+    const many = serverTx({ inputs: fundAccount(Array.from({ length: 300 }, (_, i) => 20000 + i)), outputs: [{ address: account.userid, value: 5 }], sign: false });
+    many.locktime = 0xfffffff0;
+    txs.push(many);
+    for (const tx of txs) {
+      const h = new Sighasher(tx);
+      for (const i of [0, 1, tx.ins.length - 1]) {
+        expect(toHex(h.hash(i, redeem.script))).toBe(toHex(tx.hashForSignature(i, redeem.script, Transaction.SIGHASH_ALL)));
+        expect(toHex(h.hash(i, redeem.script, 0x81))).toBe(toHex(tx.hashForSignature(i, redeem.script, 0x81)));
+      }
+    }
+    expect(() => new Sighasher(txs[0]!).hash(9, redeem.script)).toThrow(/No input #9/);
   });
 });
 

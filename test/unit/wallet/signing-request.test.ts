@@ -59,6 +59,7 @@ describe('signing request round trip', () => {
     expect(r.ok).toBe(true);
     expect(r.feeVerified).toBe(false);
     expect(r.feeUnverifiedReason).toMatch(/does not carry the previous transaction/);
+    expect(r.warnings.join(' ')).toMatch(/Input #0: that it belongs to this account is only stated/);
   });
 
   it('server-signed recovery: review verifies the fee from the carried previous transactions, signing completes it', () => {
