@@ -142,7 +142,7 @@ export async function benchNodejsOrderBook(ops: BenchOp[], warm: number): Promis
   return measure('nodejs-order-book (bare book)', ops, warm, step);
 }
 
-export async function runEngineBench(n = 300_000): Promise<BenchResult[]> {
+export async function runEngineBench(n = 200_000): Promise<BenchResult[]> {
   const warm = Math.floor(n / 6);
   const ops = workload(n + warm);
   const out: BenchResult[] = [];
@@ -153,7 +153,7 @@ export async function runEngineBench(n = 300_000): Promise<BenchResult[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const n = Number(process.argv[2] ?? 300_000);
+  const n = Number(process.argv[2] ?? 200_000);
   const results = await runEngineBench(n);
   for (const r of results) console.log(JSON.stringify(r));
   console.log('\n| engine | ops | ops/s (wall) | ops/s (CPU) | p50 µs | p99 µs |\n|---|---|---|---|---|---|');

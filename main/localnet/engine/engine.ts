@@ -46,6 +46,7 @@ import {
   Ord,
   ORDER_STATE_FIELDS,
   ORDER_WIRE_FIELDS,
+  dict,
   toWire,
   type CandleRec,
   type EngineEvent,
@@ -65,7 +66,7 @@ export interface EngineOptions {
   config?: Partial<Config>;
   /** Overrides of the BTCUSD instrument template (commission, reward, stopcushion, band limits…). */
   instrument?: Partial<typeof BTCUSD_TEMPLATE>;
-  /** Closed / cancelled orders kept per user and symbol (older ones are forgotten). Default 10000. */
+  /** Closed / cancelled orders kept per user and symbol (older ones are forgotten, with their clientids). Default 2000. */
   historyLimit?: number;
   /** Executions kept per user. Default 10000. */
   executionLimit?: number;
@@ -182,7 +183,7 @@ export class Engine {
     this.rng = new Rng(opts.seed ?? 1);
     this.cfg = { ...DEFAULT_CONFIG, ...(opts.config ?? {}) };
     this.template = { ...BTCUSD_TEMPLATE, ...(opts.instrument ?? {}) };
-    this.historyLimit = opts.historyLimit ?? 10000;
+    this.historyLimit = opts.historyLimit ?? 2000;
     this.executionLimit = opts.executionLimit ?? 10000;
     this.tradeLimit = opts.tradeLimit ?? 1000;
     this.candleLimit = opts.candleLimit ?? 1000;
@@ -543,10 +544,10 @@ export class Engine {
   account(userid: string, extra: { multisig?: number; accountid?: string } = {}): Account {
     const u = this.users.get(userid);
     const orders: Record<string, Record<string, Order>> = {};
-    for (const s of this.markets.keys()) orders[s] = {};
+    for (const s of this.markets.keys()) orders[s] = dict<Order>();
     if (u) {
       for (const o of u.open.values()) {
-        const bySymbol = (orders[o.instrument] ??= {});
+        const bySymbol = (orders[o.instrument] ??= dict<Order>());
         bySymbol[o.uuid] = toWire(o);
       }
     }
@@ -734,6 +735,8 @@ export class Engine {
     const inBook: Ord[] = [];
     for (const rec of snap.orders) {
       const o = Object.assign(new Ord(), structuredClone(rec)) as Ord & { _book?: boolean };
+      o.entryOrder = dict(o.entryOrder);
+      if (o._exits) o._exits = dict(o._exits);
       if (o._book) inBook.push(o);
       delete o._book;
       e.orders.set(o.uuid, o);
@@ -845,8 +848,9 @@ export class Engine {
   private flushBook(ctx: Ctx, m: Market): BookDiff | null {
     if (m.bids.touched.size === 0 && m.asks.touched.size === 0) return null;
     const side = (b: BookSide): Record<string, Level> => {
-      const out: Record<string, Level> = {};
-      for (const tick of [...b.touched].sort((x, y) => x - y)) {
+      const out = dict<Level>();
+      const ticks = b.touched.size === 1 ? b.touched : [...b.touched].sort((x, y) => x - y);
+      for (const tick of ticks) {
         const l = b.levels.get(tick);
         const price = fromTicks(tick, m.inst);
         out[String(price)] = { price, numberOfOrders: l?.count ?? 0, totalQuantity: l?.total ?? 0, instrument: m.inst.symbol };
@@ -1354,7 +1358,7 @@ export class Engine {
     tgt.normalizedPrice = tgtPrice === 'NONE' ? 'NONE' : np(tgtPrice, inst);
     stp.oco = tgt.uuid;
     tgt.oco = stp.uuid;
-    (entry._exits ??= {})[key] = stp.uuid;
+    (entry._exits ??= dict<string>())[key] = stp.uuid;
     this.remargin(stp);
     if (this.isTriggered(m, stp)) ctx.queue.push({ kind: 'trigger', o: stp });
     else m.stops.add(stp);
@@ -1386,7 +1390,8 @@ export class Engine {
     o.commission = entry.commission;
     o.reward = entry.reward;
     o.entryTime = o.eventTime = this.stamp(ctx);
-    o.entryOrder = { [entry.uuid]: qty };
+    o.entryOrder = dict<number>();
+    o.entryOrder[entry.uuid] = qty;
     o.entryPrice = price;
     o.entryPrices = [price];
     o.entryAmount = amount;
@@ -1466,7 +1471,11 @@ export class Engine {
     if (!list) lists.set(o.instrument, (list = []));
     list.push(o);
     if (list.length > this.historyLimit * 2) {
-      for (const old of list.splice(0, list.length - this.historyLimit)) this.orders.delete(old.uuid);
+      for (const old of list.splice(0, list.length - this.historyLimit)) {
+        this.orders.delete(old.uuid);
+        // the clientid goes with its order: a reuse after that long creates a new order
+        if (old.clientid !== undefined && u.clientids.get(old.clientid) === old.uuid) u.clientids.delete(old.clientid);
+      }
     }
     this.touch(ctx, o);
   }
@@ -1705,7 +1714,7 @@ export class Engine {
     const oldMargin = stps.reduce((n, s) => n + s._margin, 0);
     if (newMargin > oldMargin && this.available(u, 'min-cross') - (newMargin - oldMargin) < 0) fail(422, 'Insufficient margin');
     // build the merged pair from the first stop's data, then retire the old orders
-    const entryOrder: Record<string, number> = {};
+    const entryOrder = dict<number>();
     const entryPrices: number[] = [];
     const entryAmounts: number[] = [];
     for (const s of stps) {
@@ -1730,7 +1739,7 @@ export class Engine {
     const stp = this.exitOrder(ctx, fake, 'STP', first.side, qty, avg, amount);
     const tgt = this.exitOrder(ctx, fake, 'TGT', first.side, qty, avg, amount);
     for (const x of [stp, tgt]) {
-      x.entryOrder = { ...entryOrder };
+      x.entryOrder = dict(entryOrder);
       x.entryPrices = entryPrices.slice();
       x.entryAmounts = entryAmounts.slice();
       x.normalizedEntryPrice = Math.round(amount / qty);
@@ -1779,7 +1788,7 @@ export class Engine {
         n.entryAmounts = [part];
         n.entryTime = n.eventTime = this.stamp(ctx);
         n._seq = ++this.seq;
-        n.entryOrder = {};
+        n.entryOrder = dict<number>();
         for (const [k, v] of Object.entries(x.entryOrder)) n.entryOrder[k] = Math.round((v * quantity) / open);
         x.quantity -= quantity;
         x.entryAmount = (x.entryAmount ?? 0) - part;

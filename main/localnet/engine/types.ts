@@ -13,6 +13,16 @@ import type {
 } from '../../coinpit/types';
 import type { BookEntry, PriceLevel } from './book';
 
+/**
+ * A record keyed by ids (uuids, ticks). Created with a null prototype so V8 keeps it in dictionary mode: plain
+ * `{}` objects would grow a new hidden class for every distinct uuid key, which costs memory and time.
+ */
+export function dict<V>(from?: Record<string, V>): Record<string, V> {
+  const d = Object.create(null) as Record<string, V>;
+  if (from) for (const k of Object.keys(from)) d[k] = from[k] as V;
+  return d;
+}
+
 /** An order as the engine keeps it: the wire fields plus book links and cached margin. */
 export class Ord implements BookEntry {
   uuid = '';
@@ -41,7 +51,7 @@ export class Ord implements BookEntry {
   marginPerQty?: number;
   postOnly?: boolean;
   oco?: string;
-  entryOrder: Record<string, number> = {};
+  entryOrder: Record<string, number> = EMPTY_ENTRY_ORDER;
   entryPrice?: number;
   entryPrices?: number[];
   entryAmounts?: number[];
@@ -68,6 +78,9 @@ export class Ord implements BookEntry {
   /** Entry orders: fill tick → uuid of the STP created for fills at that price (extended by later fills). */
   _exits?: Record<string, string>;
 }
+
+/** Entry orders all share this (frozen) empty map; exit orders get their own dict(). */
+const EMPTY_ENTRY_ORDER: Record<string, number> = Object.freeze(dict<number>()) as Record<string, number>;
 
 export const ORDER_WIRE_FIELDS = [
   'uuid', 'clientid', 'userid', 'instrument', 'side', 'quantity', 'filled', 'cancelled', 'price', 'normalizedPrice',
@@ -100,7 +113,7 @@ export function toWire(o: Ord): Order {
     status: o.status,
     entryTime: o.entryTime,
     eventTime: o.eventTime,
-    entryOrder: { ...o.entryOrder },
+    entryOrder: dict(o.entryOrder),
   };
   if (o.clientid !== undefined) w.clientid = o.clientid;
   if (o.normalizedPrice !== undefined) w.normalizedPrice = o.normalizedPrice;

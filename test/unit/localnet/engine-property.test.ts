@@ -123,6 +123,35 @@ describe('engine under random command streams', () => {
     });
   }
 
+  it('the streams exercise every feature (triggered stops, targets, merges, splits, expiries, rejections)', () => {
+    const seen = { stopFired: 0, targetFilled: 0, merge: 0, split: 0, expired: 0, rejected: 0, slmFired: 0 };
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const e = fresh(seed);
+      for (const cmd of commands(seed, 700)) {
+        const out = cmd(e) as { ok: boolean; result?: unknown; events: { name: string; payload?: { result?: unknown } }[] } | null;
+        if (!out) continue;
+        if (!out.ok) seen.rejected++;
+        for (const ev of out.events) {
+          const list = (ev.name === 'order_update' || ev.name === 'order_add') && Array.isArray(ev.payload?.result) ? (ev.payload!.result as { orderType: string; triggered?: boolean; filled: number; status: string }[]) : [];
+          for (const o of list) {
+            if (o.orderType === 'STP' && o.triggered && o.filled > 0) seen.stopFired++;
+            if (o.orderType === 'TGT' && o.filled > 0) seen.targetFilled++;
+            if ((o.orderType === 'SLM' || o.orderType === 'STM') && o.triggered) seen.slmFired++;
+          }
+          if (ev.name === 'order_patch') {
+            for (const r of ev.payload!.result as { op: string; error?: string }[]) {
+              if (!r.error && r.op === 'merge') seen.merge++;
+              if (!r.error && r.op === 'split') seen.split++;
+            }
+          }
+        }
+        const res = out.result as { expired?: string[] } | undefined;
+        if (res && Array.isArray(res.expired)) seen.expired += res.expired.length;
+      }
+    }
+    for (const [k, v] of Object.entries(seen)) expect(v, k).toBeGreaterThan(0);
+  });
+
   it('is deterministic: the same commands give the same events and state', () => {
     const run = (): string => {
       const e = fresh(9);
