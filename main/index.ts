@@ -3,7 +3,9 @@ import { app, BrowserWindow, protocol, session } from 'electron';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadAppResource } from './app-protocol';
-import { registerIpc } from './ipc';
+import { ElectronConfirmer, ElectronFileChooser } from './dialogs';
+import { eventForwarder, registerIpc } from './ipc';
+import { createServices, deferredTable, type Services } from './services/index';
 import { APP_SCHEME } from './security/app-origin';
 import { createMainWindow, hardenSession, hardenWebContents } from './window';
 
@@ -19,6 +21,28 @@ protocol.registerSchemesAsPrivileged([
 app.enableSandbox();
 
 let mainWindow: BrowserWindow | null = null;
+let services: Services | null = null;
+let servicesReady: Promise<Services> | null = null;
+let shutDown = false;
+
+/** Starts the services (profiles, key stores, the local exchange on first use) with native dialogs. */
+function startServices(): Promise<Services> {
+  const windowRef = () => mainWindow;
+  servicesReady = createServices({
+    dataDir: app.getPath('userData'),
+    appVersion: app.getVersion(),
+    confirmer: new ElectronConfirmer(windowRef),
+    files: new ElectronFileChooser(windowRef),
+  }).then((s) => {
+    services = s;
+    s.on(eventForwarder(() => mainWindow?.webContents ?? null));
+    return s;
+  });
+  servicesReady.catch((error: unknown) => {
+    console.error('Coinpit Desk services could not start:', error instanceof Error ? error.message : String(error));
+  });
+  return servicesReady;
+}
 
 function openMainWindow(): void {
   mainWindow = createMainWindow({ preloadPath, devTools: !app.isPackaged });
@@ -46,6 +70,17 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
 
+  // Clean shutdown: stop the feed and the local exchange (its journal) before the process exits.
+  app.on('before-quit', (event) => {
+    if (shutDown || servicesReady === null) return;
+    event.preventDefault();
+    shutDown = true;
+    void servicesReady
+      .then((s) => s.close())
+      .catch(() => undefined)
+      .finally(() => app.quit());
+  });
+
   app.on('activate', () => {
     if (app.isReady() && BrowserWindow.getAllWindows().length === 0) openMainWindow();
   });
@@ -58,7 +93,12 @@ if (!app.requestSingleInstanceLock()) {
         return new Response(resource.body, { status: resource.status, headers: resource.headers });
       });
       hardenSession(session.defaultSession);
-      registerIpc({ appVersion: () => app.getVersion() });
+      const ready = startServices();
+      registerIpc({
+        table: deferredTable(ready),
+        secrets: () => services?.secrets() ?? [],
+        log: (line) => console.error(line),
+      });
       openMainWindow();
     })
     .catch((error: unknown) => {

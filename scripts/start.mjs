@@ -56,7 +56,9 @@ How to get it:
       ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/ npm start
   - Or use an Electron you already have: ELECTRON_OVERRIDE_DIST_PATH=/path/to/electron/dist npm start
 
-Without Electron you can still run the local exchange: npm run localnet
+Without Electron you can still use the app in a browser: npm run web
+  (builds the interface, starts the local exchange and the web host on 127.0.0.1, and prints the URL to open).
+Or run only the local exchange: npm run localnet
 `);
 }
 

@@ -21,6 +21,9 @@ export function newUser(userid: string): UserRec {
     closed: new Map(),
     cancelled: new Map(),
     executions: [],
+    _mark: 0,
+    _gmark: 0,
+    _group: null,
   };
 }
 

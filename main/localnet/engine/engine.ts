@@ -42,6 +42,7 @@ import { BTCUSD_TEMPLATE, DEFAULT_CONFIG, listedExpiries, weeklyInstrument, WEEK
 import { Rng, type RngState } from './rng';
 import {
   CommandError,
+  Exec,
   isExit,
   Ord,
   ORDER_STATE_FIELDS,
@@ -51,6 +52,7 @@ import {
   type CandleRec,
   type EngineEvent,
   type ExecutionRec,
+  type OrderGroup,
   type Outcome,
   type PositionRec,
   type UserRec,
@@ -118,7 +120,25 @@ interface Market {
   candles: CandleRec[];
   /** Fees collected in this instrument, not yet settled (sat). */
   fees: number;
+  /** Per-command marks (not state): ctx epoch when last in ctx.books / ctx.traded, and this command's trades. */
+  bookMark: number;
+  tradeMark: number;
+  cmdTrades: Trade[];
+  /** Memo of entryMarginPerQty for the current band (cleared when the band moves); derived, not state. */
+  memo: Map<number, Map<number, number>>[];
+  memoMin: number;
 }
+
+/** A validated new order of a create batch. */
+interface NewPlan {
+  req: OrderRequest;
+  m: Market;
+  perQty: number;
+  clientid: string;
+}
+
+/** One request of a create batch: an existing order (known clientid), a repeat inside the batch, or new. */
+type Plan = { existing: Ord } | { dup: number } | NewPlan;
 
 interface ExpiredMarket {
   inst: Instrument;
@@ -126,24 +146,52 @@ interface ExpiredMarket {
   settlePrice: number;
 }
 
-type Job = { kind: 'place' | 'trigger'; o: Ord };
+const JOB_PLACE = 0;
+const JOB_TRIGGER = 1;
 
-/** Per-command scratch: work queue and what changed, turned into events at the end. */
+/**
+ * Per-command scratch: work queue and what changed, turned into events at the end. One Ctx per engine, reset at
+ * the start of each command (commands do not nest). Membership ("touched in this command", "created", "reported",
+ * "account changed", "book changed", "traded") is a mark on the record holding the command's epoch, so a command
+ * allocates no Maps or Sets; the arrays keep first-touch order, as the Maps and Sets did.
+ */
 class Ctx {
-  readonly queue: Job[] = [];
+  now = 0;
+  requestid: string | undefined = undefined;
+  epoch = 0;
+  /** Work queue: orders and what to do with them (JOB_PLACE / JOB_TRIGGER). */
+  readonly queue: Ord[] = [];
+  readonly kinds: number[] = [];
   qi = 0;
-  readonly touched = new Map<string, Ord>();
-  readonly created = new Set<string>();
-  readonly reported = new Set<string>();
-  readonly users = new Set<string>();
-  readonly trades = new Map<string, Trade[]>();
-  readonly books = new Set<string>();
+  readonly touched: Ord[] = [];
+  /** Users whose account changed (an `account` event each), in first-change order. */
+  readonly users: string[] = [];
+  /** Markets that traded in this command, with their new trades in m.cmdTrades. */
+  readonly traded: Market[] = [];
+  /** Markets whose book may have changed (difforderbook), in first-touch order. */
+  readonly books: Market[] = [];
   readonly head: EngineEvent[] = [];
   readonly tail: EngineEvent[] = [];
-  constructor(
-    readonly now: number,
-    readonly requestid: string | undefined,
-  ) {}
+
+  reset(now: number, requestid: string | undefined, epoch: number): void {
+    this.now = now;
+    this.requestid = requestid;
+    this.epoch = epoch;
+    this.queue.length = 0;
+    this.kinds.length = 0;
+    this.qi = 0;
+    this.touched.length = 0;
+    this.users.length = 0;
+    this.traded.length = 0;
+    this.books.length = 0;
+    this.head.length = 0;
+    this.tail.length = 0;
+  }
+
+  push(kind: number, o: Ord): void {
+    this.queue.push(o);
+    this.kinds.push(kind);
+  }
 }
 
 const PAGE = 100;
@@ -157,6 +205,34 @@ function fail(status: number, message: string): never {
   throw new CommandError(status, message);
 }
 
+/** A validation step's failure as a command rejection: any non-command error becomes a 422 with its message. */
+function asCommandError(err: unknown): CommandError {
+  if (err instanceof CommandError) return err;
+  return new CommandError(422, err instanceof Error ? err.message : String(err));
+}
+
+/** Links an STP and its TGT as one-cancels-other partners. */
+function pairUp(stp: Ord, tgt: Ord): void {
+  stp.oco = tgt.uuid;
+  stp._ocoRef = tgt;
+  tgt.oco = stp.uuid;
+  tgt._ocoRef = stp;
+}
+
+/** Stand-in for a snapshot clientid whose order the snapshot does not have (a lookup finds it forgotten). */
+function forgotten(uuid: string): Ord {
+  const o = new Ord();
+  o.uuid = uuid;
+  o._gone = true;
+  return o;
+}
+
+/** Entry order types, in the order entryMarginPerQty's memo slots use. */
+const ENTRY_TYPES = ['LMT', 'MKT', 'SLM', 'STM'];
+
+/** Placeholder for a market's per-command trade list outside a command (never pushed to). */
+const NO_TRADES: Trade[] = [];
+
 export class Engine {
   private rng: Rng;
   private readonly cfg: Config;
@@ -169,14 +245,17 @@ export class Engine {
   private readonly expiredMarkets = new Map<string, ExpiredMarket>();
   private readonly bandMap: Record<string, Band> = {};
   private readonly users = new Map<string, UserRec>();
-  /** Open orders and the remembered history, by uuid. */
-  private readonly orders = new Map<string, Ord>();
   private seq = 0;
   private prio = 0;
   private lastMicros = 0;
   private lastIndex: number | undefined;
-  /** Cache of entryMarginPerQty (not state: derived, safe to drop). */
-  private readonly marginMemo = new Map<string, number>();
+  /** Scratch of the running command and the command counter its marks use (not state). */
+  private readonly ctx = new Ctx();
+  private epoch = 0;
+  /** computeMargin's results (min-cross, max-cross). */
+  private mMin = 0;
+  private mMax = 0;
+  private readonly instLookup = (symbol: string): Instrument | undefined => this.instOf(symbol);
 
   constructor(opts: EngineOptions) {
     if (!opts || !isNum(opts.now)) throw new Error('Engine needs options with a numeric `now`');
@@ -203,7 +282,7 @@ export class Engine {
       if (!Number.isSafeInteger(sat) || sat < 0) fail(422, `Invalid margin balance ${String(sat)}`);
       const u = this.user(userid);
       u.accountMargin = sat;
-      ctx.users.add(userid);
+      this.markUser(ctx, u);
       return { accountMargin: sat };
     });
   }
@@ -246,7 +325,8 @@ export class Engine {
   placeOrders(now: number, userid: string, reqs: OrderRequest[], requestid?: string, symbol?: string): Outcome<Order[]> {
     return this.run(now, requestid, userid, (ctx) => {
       const placed = this.doPlace(ctx, userid, reqs, symbol);
-      const result = placed.map((o) => toWire(o));
+      const result: Order[] = [];
+      for (const o of placed) result.push(toWire(o));
       ctx.head.push({ name: 'order_add', userid, payload: { requestid, result } });
       return result;
     });
@@ -286,7 +366,7 @@ export class Engine {
       }
       for (const o of victims) {
         if (o.status === 'open') this.cancelOrder(ctx, this.marketOf(o), o);
-        ctx.reported.add(o.uuid);
+        o._reported = ctx.epoch;
       }
       ctx.head.push({ name: 'order_del_all', userid, payload: { requestid } });
       return victims.map((o) => o.uuid);
@@ -323,14 +403,17 @@ export class Engine {
         const symbol = m.inst.symbol;
         const price = prices.get(m) as number;
         for (const u of this.users.values()) {
-          if (settlePosition(u, m.inst, price) !== 0 || u.positions.has(symbol)) ctx.users.add(u.userid);
+          if (settlePosition(u, m.inst, price) !== 0 || u.positions.has(symbol)) this.markUser(ctx, u);
         }
         for (const u of this.users.values()) {
           const mine = [...u.open.values()].filter((o) => o.instrument === symbol);
           for (const o of mine) if (o.status === 'open') this.cancelOrder(ctx, m, o);
         }
-        ctx.books.add(symbol);
-        this.flushBook(ctx, m);
+        if (m.bookMark !== ctx.epoch) {
+          m.bookMark = ctx.epoch;
+          ctx.books.push(m);
+        }
+        this.flushBook(m);
         m.inst = { ...m.inst, status: 'expired' };
         this.markets.delete(symbol);
         delete this.bandMap[symbol];
@@ -373,7 +456,7 @@ export class Engine {
         if (!pos) continue;
         u.pnl -= pos.pnl;
         u.positions.delete(symbol);
-        ctx.users.add(u.userid);
+        this.markUser(ctx, u);
       }
       ex.fees = 0;
       return s;
@@ -482,7 +565,8 @@ export class Engine {
 
   /** One order by uuid, only if it belongs to `userid` (open or remembered history). */
   order(userid: string, uuid: string): Order | undefined {
-    const o = this.orders.get(uuid);
+    const u = this.users.get(userid);
+    const o = u ? this.known(u, uuid) : undefined;
     return o && o.userid === userid ? toWire(o) : undefined;
   }
 
@@ -504,7 +588,7 @@ export class Engine {
       end = list.findIndex((e) => e.uuid === after);
       if (end < 0) return [];
     }
-    return list.slice(Math.max(0, end - PAGE), end).reverse().map((e) => ({ ...e }));
+    return list.slice(Math.max(0, end - PAGE), end).reverse().map((e) => e.toRecord());
   }
 
   positions(userid: string): Record<string, Position> {
@@ -605,15 +689,15 @@ export class Engine {
       let reservedMax = 0;
       for (const o of u.open.values()) {
         if (o.status !== 'open' || openQty(o) <= 0) errs.push(`${o.uuid}: in open orders with status ${o.status}, open ${openQty(o)}`);
-        if (this.orders.get(o.uuid) !== o) errs.push(`${o.uuid}: open order missing from the index`);
+        if (o._gone) errs.push(`${o.uuid}: open order forgotten`);
         if (o.orderType === 'STP') {
           cover.set(o.instrument, (cover.get(o.instrument) ?? 0) + (o.side === 'sell' ? 1 : -1) * openQty(o));
-          const p = o.oco ? this.orders.get(o.oco) : undefined;
+          const p = this.ocoOf(o);
           if (p && p.status === 'open' && openQty(p) !== openQty(o)) errs.push(`${o.uuid}: STP open ${openQty(o)} != TGT open ${openQty(p)}`);
           if (p && p.status === 'open' && p.entryAmount !== o.entryAmount) errs.push(`${o.uuid}: STP/TGT entryAmount differ`);
         }
         if (o.orderType === 'TGT') {
-          const p = o.oco ? this.orders.get(o.oco) : undefined;
+          const p = this.ocoOf(o);
           if (!p || p.status !== 'open') errs.push(`${o.uuid}: open TGT without an open STP`);
         }
         if (isExit(o) && !((o.entryAmount ?? 0) > 0)) errs.push(`${o.uuid}: exit order with entryAmount ${String(o.entryAmount)}`);
@@ -676,7 +760,7 @@ export class Engine {
 
   toJSON(): EngineSnapshot {
     const orders: Record<string, unknown>[] = [];
-    for (const o of this.orders.values()) {
+    for (const o of this.knownOrders()) {
       const rec: Record<string, unknown> = {};
       for (const k of ORDER_WIRE_FIELDS) if (o[k] !== undefined) rec[k] = o[k];
       for (const k of ORDER_STATE_FIELDS) if (o[k] !== undefined) rec[k] = o[k];
@@ -702,10 +786,10 @@ export class Engine {
         userid: u.userid, accountMargin: u.accountMargin, pnl: u.pnl, commission: u.commission,
         positions: [...u.positions.values()].map((p) => ({ ...p })),
         open: [...u.open.keys()],
-        clientids: [...u.clientids.entries()],
+        clientids: [...u.clientids].map(([c, o]) => [c, o.uuid] as [string, string]),
         closed: [...u.closed.entries()].map(([s, l]) => [s, l.map((o) => o.uuid)] as [string, string[]]),
         cancelled: [...u.cancelled.entries()].map(([s, l]) => [s, l.map((o) => o.uuid)] as [string, string[]]),
-        executions: u.executions.map((e) => ({ ...e })),
+        executions: u.executions.map((e) => e.toRecord()),
       })),
       orders,
     };
@@ -733,13 +817,24 @@ export class Engine {
     }
     for (const rec of snap.expired) e.expiredMarkets.set(rec.inst.symbol, { inst: { ...rec.inst }, fees: rec.fees, settlePrice: rec.settlePrice });
     const inBook: Ord[] = [];
+    const byUuid = new Map<string, Ord>();
     for (const rec of snap.orders) {
-      const o = Object.assign(new Ord(), structuredClone(rec)) as Ord & { _book?: boolean };
+      const { _book, ...fields } = structuredClone(rec) as Record<string, unknown> & { _book?: boolean };
+      const o = Object.assign(new Ord(), fields) as Ord;
       o.entryOrder = dict(o.entryOrder);
       if (o._exits) o._exits = dict(o._exits);
-      if (o._book) inBook.push(o);
-      delete o._book;
-      e.orders.set(o.uuid, o);
+      if (_book) inBook.push(o);
+      byUuid.set(o.uuid, o);
+    }
+    // direct references stand in for uuid lookups; an unknown uuid stays unknown
+    for (const o of byUuid.values()) {
+      if (o.oco !== undefined) o._ocoRef = byUuid.get(o.oco) ?? null;
+      if (o._exits) {
+        for (const [k, id] of Object.entries(o._exits)) {
+          const x = byUuid.get(id);
+          if (x) (o._exitRefs ??= new Map()).set(Number(k), x);
+        }
+      }
     }
     for (const ur of snap.users) {
       const u = newUser(ur.userid);
@@ -748,17 +843,17 @@ export class Engine {
       u.commission = ur.commission;
       for (const p of ur.positions) u.positions.set(p.instrument, { ...p });
       for (const id of ur.open) {
-        const o = e.orders.get(id);
+        const o = byUuid.get(id);
         if (!o) throw new Error(`Snapshot: open order ${id} missing`);
         u.open.set(id, o);
       }
-      for (const [c, id] of ur.clientids) u.clientids.set(c, id);
+      for (const [c, id] of ur.clientids) u.clientids.set(c, byUuid.get(id) ?? forgotten(id));
       const hist = (list: [string, string[]][], into: Map<string, Ord[]>): void => {
-        for (const [s, ids] of list) into.set(s, ids.map((id) => e.orders.get(id)).filter((o): o is Ord => !!o));
+        for (const [s, ids] of list) into.set(s, ids.map((id) => byUuid.get(id)).filter((o): o is Ord => !!o));
       };
       hist(ur.closed, u.closed);
       hist(ur.cancelled, u.cancelled);
-      u.executions = ur.executions.map((x) => ({ ...x }));
+      u.executions = ur.executions.map((x) => Exec.of(x));
       e.users.set(u.userid, u);
     }
     inBook.sort((a, b) => a._prio - b._prio);
@@ -788,18 +883,30 @@ export class Engine {
   // =================================================================== command plumbing
 
   private run<T>(now: number, requestid: string | undefined, userid: string | undefined, body: (ctx: Ctx) => T): Outcome<T> {
-    if (!isNum(now)) throw new Error('`now` must be a number of milliseconds');
-    const ctx = new Ctx(now, requestid);
+    const ctx = this.begin(now, requestid);
     let result: T;
     try {
       result = body(ctx);
     } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
-      const events: EngineEvent[] = [];
-      if (userid !== undefined && isStr(userid)) events.push({ name: 'order_error', userid, payload: { requestid, error: err.message } });
-      return { ok: false, error: { status: err.status, message: err.message }, events };
+      return this.rejected(err, userid, requestid);
     }
     return { ok: true, result, events: this.finish(ctx) };
+  }
+
+  /** Starts a command: resets the shared scratch under a new epoch. */
+  private begin(now: number, requestid: string | undefined): Ctx {
+    if (!isNum(now)) throw new Error('`now` must be a number of milliseconds');
+    const ctx = this.ctx;
+    ctx.reset(now, requestid, ++this.epoch);
+    return ctx;
+  }
+
+  /** The outcome of a command that threw: a CommandError becomes {ok: false}; anything else propagates. */
+  private rejected(err: unknown, userid: string | undefined, requestid: string | undefined): { ok: false; error: { status: number; message: string }; events: EngineEvent[] } {
+    if (!(err instanceof CommandError)) throw err;
+    const events: EngineEvent[] = [];
+    if (userid !== undefined && isStr(userid)) events.push({ name: 'order_error', userid, payload: { requestid, error: err.message } });
+    return { ok: false, error: { status: err.status, message: err.message }, events };
   }
 
   /** Runs a validation step; any non-command error becomes a 422 with its message. */
@@ -807,66 +914,93 @@ export class Engine {
     try {
       return f();
     } catch (err) {
-      if (err instanceof CommandError) throw err;
-      fail(422, err instanceof Error ? err.message : String(err));
+      throw asCommandError(err);
     }
   }
 
   private finish(ctx: Ctx): EngineEvent[] {
-    const events: EngineEvent[] = [...ctx.head];
-    const perUser = new Map<string, { add: Order[]; update: Order[]; del: string[] }>();
-    for (const o of ctx.touched.values()) {
-      ctx.users.add(o.userid);
-      if (ctx.reported.has(o.uuid)) continue;
-      let g = perUser.get(o.userid);
-      if (!g) perUser.set(o.userid, (g = { add: [], update: [], del: [] }));
-      if (ctx.created.has(o.uuid)) g.add.push(toWire(o));
+    const epoch = ctx.epoch;
+    const events: EngineEvent[] = ctx.head.slice();
+    const groups: OrderGroup[] = [];
+    const grouped: UserRec[] = [];
+    const touched = ctx.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const o = touched[i] as Ord;
+      const u = this.users.get(o.userid);
+      if (u) this.markUser(ctx, u);
+      else if (!ctx.users.includes(o.userid)) ctx.users.push(o.userid);
+      if (o._reported === epoch) continue;
+      let g: OrderGroup | undefined;
+      if (u) {
+        if (u._gmark === epoch) g = u._group as OrderGroup;
+        else {
+          g = { userid: o.userid, add: [], update: [], del: [] };
+          u._gmark = epoch;
+          u._group = g;
+          groups.push(g);
+          grouped.push(u);
+        }
+      } else {
+        g = groups.find((x) => x.userid === o.userid);
+        if (!g) groups.push((g = { userid: o.userid, add: [], update: [], del: [] }));
+      }
+      if (o._created === epoch) g.add.push(toWire(o));
       else if (o.status === 'cancel') g.del.push(o.uuid);
       else g.update.push(toWire(o));
     }
-    for (const [userid, g] of perUser) {
+    for (const g of groups) {
+      const userid = g.userid;
       if (g.add.length) events.push({ name: 'order_add', userid, payload: { result: g.add } });
       if (g.update.length) events.push({ name: 'order_update', userid, payload: { result: g.update } });
       if (g.del.length) events.push({ name: 'order_del', userid, payload: { result: g.del } });
     }
-    const band = ctx.tail.filter((e) => e.name === 'priceband');
-    events.push(...band);
-    for (const trades of ctx.trades.values()) events.push({ name: 'trade', payload: trades.reverse() });
-    const diffs: Record<string, BookDiff> = {};
-    for (const s of ctx.books) {
+    for (const u of grouped) u._group = null;
+    const tail = ctx.tail;
+    for (const e of tail) if (e.name === 'priceband') events.push(e);
+    for (const m of ctx.traded) {
+      events.push({ name: 'trade', payload: m.cmdTrades.reverse() });
+      m.cmdTrades = NO_TRADES;
+    }
+    let diffs: Record<string, BookDiff> | null = null;
+    for (const b of ctx.books) {
+      const s = b.inst.symbol;
       const m = this.markets.get(s);
       if (!m) continue;
-      const d = this.flushBook(ctx, m);
-      if (d) diffs[s] = d;
+      const d = this.flushBook(m);
+      if (d) (diffs ??= {})[s] = d;
     }
-    if (Object.keys(diffs).length > 0) events.push({ name: 'difforderbook', payload: diffs });
-    events.push(...ctx.tail.filter((e) => e.name !== 'priceband'));
+    if (diffs) events.push({ name: 'difforderbook', payload: diffs });
+    for (const e of tail) if (e.name !== 'priceband') events.push(e);
     for (const userid of ctx.users) events.push({ name: 'account', userid });
     return events;
   }
 
-  private flushBook(ctx: Ctx, m: Market): BookDiff | null {
+  private flushBook(m: Market): BookDiff | null {
     if (m.bids.touched.size === 0 && m.asks.touched.size === 0) return null;
-    const side = (b: BookSide): Record<string, Level> => {
-      const out = dict<Level>();
-      const ticks = b.touched.size === 1 ? b.touched : [...b.touched].sort((x, y) => x - y);
-      for (const tick of ticks) {
-        const l = b.levels.get(tick);
-        const price = fromTicks(tick, m.inst);
-        out[String(price)] = { price, numberOfOrders: l?.count ?? 0, totalQuantity: l?.total ?? 0, instrument: m.inst.symbol };
-      }
-      b.touched.clear();
-      return out;
-    };
-    void ctx;
     const bid = m.bids.bestTick();
     const ask = m.asks.bestTick();
     return {
       bid: bid === null ? null : fromTicks(bid, m.inst),
       ask: ask === null ? null : fromTicks(ask, m.inst),
-      buy: side(m.bids),
-      sell: side(m.asks),
+      buy: this.sideDiff(m, m.bids),
+      sell: this.sideDiff(m, m.asks),
     };
+  }
+
+  /** The touched levels of one side keyed by String(price), ascending ticks (count 0 = level gone). */
+  private sideDiff(m: Market, b: BookSide): Record<string, Level> {
+    const out = dict<Level>();
+    const touched = b.touched;
+    if (touched.size === 0) return out;
+    const symbol = m.inst.symbol;
+    const ticks = touched.size === 1 ? touched : [...touched].sort((x, y) => x - y);
+    for (const tick of ticks) {
+      const l = b.levels.get(tick);
+      const price = fromTicks(tick, m.inst);
+      out[String(price)] = { price, numberOfOrders: l?.count ?? 0, totalQuantity: l?.total ?? 0, instrument: symbol };
+    }
+    touched.clear();
+    return out;
   }
 
   private stamp(ctx: Ctx): number {
@@ -875,9 +1009,60 @@ export class Engine {
     return this.lastMicros;
   }
 
-  private touch(ctx: Ctx, o: Ord): void {
-    ctx.touched.set(o.uuid, o);
-    ctx.books.add(o.instrument);
+  /** Records that an order (and the book of its market m) changed in this command. */
+  private touch(ctx: Ctx, o: Ord, m: Market): void {
+    if (o._touch !== ctx.epoch) {
+      o._touch = ctx.epoch;
+      ctx.touched.push(o);
+    }
+    if (m.bookMark !== ctx.epoch) {
+      m.bookMark = ctx.epoch;
+      ctx.books.push(m);
+    }
+  }
+
+  /** Queues an `account` event for the user (once per command). */
+  private markUser(ctx: Ctx, u: UserRec): void {
+    if (u._mark !== ctx.epoch) {
+      u._mark = ctx.epoch;
+      ctx.users.push(u.userid);
+    }
+  }
+
+  /** The OCO partner of an order while it is known (what a lookup of `o.oco` by uuid finds). */
+  private ocoOf(o: Ord): Ord | undefined {
+    const p = o._ocoRef;
+    return p !== null && !p._gone && o.oco !== undefined && p.uuid === o.oco ? p : undefined;
+  }
+
+  /** An order of the user by uuid: open or remembered history. */
+  private known(u: UserRec, uuid: string): Ord | undefined {
+    const o = u.open.get(uuid);
+    if (o) return o;
+    for (const lists of [u.closed, u.cancelled]) {
+      for (const list of lists.values()) {
+        for (let i = list.length - 1; i >= 0; i--) if ((list[i] as Ord).uuid === uuid) return list[i];
+      }
+    }
+    return undefined;
+  }
+
+  /** Every known order (open and remembered), in creation order: what snapshots hold. */
+  private knownOrders(): Ord[] {
+    const all: Ord[] = [];
+    const seen = new Set<Ord>();
+    const add = (o: Ord): void => {
+      if (!o._gone && !seen.has(o)) {
+        seen.add(o);
+        all.push(o);
+      }
+    };
+    for (const u of this.users.values()) {
+      for (const o of u.open.values()) add(o);
+      for (const list of u.closed.values()) for (const o of list) add(o);
+      for (const list of u.cancelled.values()) for (const o of list) add(o);
+    }
+    return all.sort((a, b) => a._seq - b._seq);
   }
 
   private user(userid: string): UserRec {
@@ -892,7 +1077,7 @@ export class Engine {
   private list(inst: Instrument): Market {
     const m: Market = {
       inst, bids: new BookSide(true), asks: new BookSide(false), minT: 0, maxT: 0, stops: new Set(), trades: [],
-      candles: [], fees: 0,
+      candles: [], fees: 0, bookMark: 0, tradeMark: 0, cmdTrades: NO_TRADES, memo: [], memoMin: 0,
     };
     this.markets.set(inst.symbol, m);
     return m;
@@ -938,26 +1123,46 @@ export class Engine {
 
   // =================================================================== margin
 
-  private marginOf(o: Ord): [number, number] {
-    if (o.status !== 'open' || openQty(o) <= 0 || o.orderType === 'TGT') return [0, 0];
-    if (!isExit(o) && o.marginPerQty !== undefined) {
-      const v = o.marginPerQty * openQty(o);
-      return [v, v];
+  /** orderMargin of an open order in both modes, into this.mMin / this.mMax (no tuple per call). */
+  private computeMargin(o: Ord): void {
+    this.mMin = 0;
+    this.mMax = 0;
+    if (o.status !== 'open' || o.orderType === 'TGT') return;
+    const q = openQty(o);
+    if (q <= 0) return;
+    if (o.orderType !== 'STP' && o.marginPerQty !== undefined) {
+      this.mMin = this.mMax = o.marginPerQty * q;
+      return;
     }
     const m = this.markets.get(o.instrument);
-    if (!m) return [0, 0];
+    if (!m) return;
     try {
       const mn = orderMargin(o, m.inst, this.bandMap, 'min-cross');
       // the two modes differ only for cross-margin stops
-      return [mn, o.crossMargin ? orderMargin(o, m.inst, this.bandMap, 'max-cross') : mn];
+      const mx = o.crossMargin ? orderMargin(o, m.inst, this.bandMap, 'max-cross') : mn;
+      this.mMin = mn;
+      this.mMax = mx;
     } catch {
-      return [0, 0];
+      // an unpriceable order holds nothing (0, 0)
     }
   }
 
+  private marginOf(o: Ord): [number, number] {
+    this.computeMargin(o);
+    return [this.mMin, this.mMax];
+  }
+
+  /** Refreshes an order's cached margin and its user's reserved sums. */
   private remargin(o: Ord): void {
+    this.computeMargin(o);
+    const mn = this.mMin;
+    const mx = this.mMax;
+    if (mn === o._margin && mx === o._marginMax) {
+      // nothing changes; only make sure the user exists, as the lookup below always did
+      if (!this.users.has(o.userid)) this.user(o.userid);
+      return;
+    }
     const u = this.user(o.userid);
-    const [mn, mx] = this.marginOf(o);
     u.reserved += mn - o._margin;
     u.reservedMax += mx - o._marginMax;
     o._margin = mn;
@@ -966,7 +1171,7 @@ export class Engine {
 
   private available(u: UserRec, mode: 'min-cross' | 'max-cross'): number {
     const reserved = mode === 'min-cross' ? u.reserved : u.reservedMax;
-    return u.accountMargin - reserved + u.pnl - positionsCommission(u, (s) => this.instOf(s));
+    return u.accountMargin - reserved + u.pnl - positionsCommission(u, this.instLookup);
   }
 
   // =================================================================== place
@@ -977,29 +1182,32 @@ export class Engine {
     if (reqs.length > this.cfg.maxOrdersCreateUpdate) fail(422, `At most ${this.cfg.maxOrdersCreateUpdate} orders per request`);
     const u = this.users.get(userid);
     // 1. validate everything and price the margin before any change
-    type Plan = { existing: Ord } | { dup: number } | { req: OrderRequest; m: Market; perQty: number; clientid: string };
     const plans: Plan[] = [];
-    const batchClientids = new Map<string, number>();
+    let batchClientids: Map<string, number> | undefined; // only for batches
     let needed = 0;
     for (let i = 0; i < reqs.length; i++) {
       const req = reqs[i] as OrderRequest;
       const cid = req && typeof req === 'object' ? (req as { clientid?: unknown }).clientid : undefined;
       if (isStr(cid)) {
-        const prev = u?.clientids.get(cid);
-        if (prev !== undefined) {
-          const existing = this.orders.get(prev);
-          if (!existing) fail(409, `Duplicate clientid ${cid}`);
+        const existing = u?.clientids.get(cid);
+        if (existing !== undefined) {
+          if (existing._gone) fail(409, `Duplicate clientid ${cid}`);
           plans.push({ existing });
           continue;
         }
-        const j = batchClientids.get(cid);
+        const j = batchClientids?.get(cid);
         if (j !== undefined) {
           plans.push({ dup: j });
           continue;
         }
       }
-      const plan = this.check(() => this.planOrder(userid, req, symbol));
-      batchClientids.set(plan.clientid, i);
+      let plan: NewPlan;
+      try {
+        plan = this.planOrder(userid, req, symbol);
+      } catch (err) {
+        throw asCommandError(err);
+      }
+      if (reqs.length > 1) (batchClientids ??= new Map()).set(plan.clientid, i);
       needed += plan.perQty * plan.req.quantity;
       plans.push(plan);
     }
@@ -1009,7 +1217,7 @@ export class Engine {
     }
     // 2. create and execute in request order
     const out: Ord[] = [];
-    const made = new Map<number, Ord>();
+    const made: Ord[] = [];
     for (let i = 0; i < plans.length; i++) {
       const p = plans[i] as Plan;
       if ('existing' in p) {
@@ -1017,20 +1225,20 @@ export class Engine {
         continue;
       }
       if ('dup' in p) {
-        out.push(made.get(p.dup) as Ord);
+        out.push(made[p.dup] as Ord);
         continue;
       }
       const o = this.createEntry(ctx, userid, p.req, p.m, p.perQty);
-      made.set(i, o);
+      made[i] = o;
       out.push(o);
       this.executeEntry(ctx, p.m, o);
       this.drain(ctx);
     }
-    for (const o of out) ctx.reported.add(o.uuid);
+    for (const o of out) o._reported = ctx.epoch;
     return out;
   }
 
-  private planOrder(userid: string, req: OrderRequest, symbol?: string): { req: OrderRequest; m: Market; perQty: number; clientid: string } {
+  private planOrder(userid: string, req: OrderRequest, symbol?: string): NewPlan {
     const sym = req && typeof req === 'object' ? (req.instrument ?? symbol) : undefined;
     const known = isStr(sym) ? this.markets.get(sym) : undefined;
     // with a known instrument one pass checks structure and ticks; otherwise report structure first
@@ -1057,20 +1265,39 @@ export class Engine {
     return { req, m, perQty, clientid: req.clientid };
   }
 
-  /** Margin of one contract of an entry order (§5.6); memoized, it is a pure function of its inputs. */
+  /** Margin of one contract of an entry order (§5.6); memoized per market and band, it is a pure function of its inputs. */
   private entryMarginPerQty(m: Market, side: 'buy' | 'sell', orderType: string, price: number | undefined, stopPrice: number | undefined, crossMargin: boolean, cushion: number): number {
-    const key = `${m.inst.symbol}|${side}|${orderType}|${price}|${stopPrice}|${crossMargin}|${cushion}|${m.band?.min}`;
-    const hit = this.marginMemo.get(key);
+    const band = m.band;
+    const t = ENTRY_TYPES.indexOf(orderType);
+    if (!band || t < 0 || cushion !== m.inst.stopcushion || !isNum(stopPrice) || (price !== undefined && !isNum(price))) {
+      return this.entryMarginRaw(m, side, orderType, price, stopPrice, crossMargin, cushion);
+    }
+    if (m.memoMin !== band.min || m.memo.length === 0) {
+      m.memo = Array.from({ length: 16 }, () => new Map<number, Map<number, number>>());
+      m.memoMin = band.min;
+    }
+    const byPrice = m.memo[(side === 'buy' ? 0 : 1) + 2 * t + (crossMargin ? 8 : 0)] as Map<number, Map<number, number>>;
+    const pk = price === undefined ? -1 : price;
+    let byStop = byPrice.get(pk);
+    if (!byStop) {
+      if (byPrice.size > 20_000) byPrice.clear();
+      byPrice.set(pk, (byStop = new Map()));
+    }
+    const hit = byStop.get(stopPrice);
     if (hit !== undefined) return hit;
-    const v = orderMargin(
+    const v = this.entryMarginRaw(m, side, orderType, price, stopPrice, crossMargin, cushion);
+    if (byStop.size > 1000) byStop.clear();
+    byStop.set(stopPrice, v);
+    return v;
+  }
+
+  private entryMarginRaw(m: Market, side: 'buy' | 'sell', orderType: string, price: number | undefined, stopPrice: number | undefined, crossMargin: boolean, cushion: number): number {
+    return orderMargin(
       { side, quantity: 1, filled: 0, cancelled: 0, orderType: orderType as Ord['orderType'], price, crossMargin, cushion, stopPrice },
       m.inst,
       this.bandMap,
       'min-cross',
     );
-    if (this.marginMemo.size > 50_000) this.marginMemo.clear();
-    this.marginMemo.set(key, v);
-    return v;
   }
 
   private createEntry(ctx: Ctx, userid: string, req: OrderRequest, m: Market, perQty: number): Ord {
@@ -1098,11 +1325,10 @@ export class Engine {
     if (req.postOnly !== undefined) o.postOnly = req.postOnly;
     if (o.orderType === 'SLM' || o.orderType === 'STM') o.triggered = false;
     o._seq = ++this.seq;
-    this.orders.set(o.uuid, o);
     u.open.set(o.uuid, o);
-    u.clientids.set(req.clientid, o.uuid);
-    ctx.created.add(o.uuid);
-    this.touch(ctx, o);
+    u.clientids.set(req.clientid, o);
+    o._created = ctx.epoch;
+    this.touch(ctx, o, m);
     this.remargin(o);
     return o;
   }
@@ -1127,19 +1353,21 @@ export class Engine {
   // =================================================================== matching
 
   private drain(ctx: Ctx): void {
-    while (ctx.qi < ctx.queue.length) {
-      const job = ctx.queue[ctx.qi++] as Job;
-      const o = job.o;
+    const queue = ctx.queue;
+    while (ctx.qi < queue.length) {
+      const i = ctx.qi++;
+      const o = queue[i] as Ord;
       if (o.status !== 'open' || openQty(o) <= 0) continue;
       const m = this.markets.get(o.instrument);
       if (!m) continue;
-      if (job.kind === 'place') {
+      if (ctx.kinds[i] === JOB_PLACE) {
         if (!o._level && typeof o.price === 'number') this.placeLimit(ctx, m, o, toTicks(o.price, m.inst));
       } else if (!o.triggered) {
         this.trigger(ctx, m, o);
       }
     }
-    ctx.queue.length = 0;
+    queue.length = 0;
+    ctx.kinds.length = 0;
     ctx.qi = 0;
   }
 
@@ -1150,7 +1378,7 @@ export class Engine {
       o._tick = tick;
       o._prio = ++this.prio;
       (o.side === 'buy' ? m.bids : m.asks).add(o);
-      this.touch(ctx, o);
+      this.touch(ctx, o, m);
     }
   }
 
@@ -1236,23 +1464,31 @@ export class Engine {
     if (openMaker === qty) book.remove(maker);
     taker.filled += qty;
     const t = this.stamp(ctx);
-    for (const o of [maker, taker]) {
-      o._fillTicks += qty * tick;
-      o.averagePrice = Math.round((o._fillTicks / o.filled / inst.ticksperpoint) * 1e4) / 1e4;
-      o.eventTime = t;
-    }
+    const tpp = inst.ticksperpoint;
+    maker._fillTicks += qty * tick;
+    maker.averagePrice = Math.round((maker._fillTicks / maker.filled / tpp) * 1e4) / 1e4;
+    maker.eventTime = t;
+    taker._fillTicks += qty * tick;
+    taker.averagePrice = Math.round((taker._fillTicks / taker.filled / tpp) * 1e4) / 1e4;
+    taker.eventTime = t;
     const takerFee = fee('commission', qty, price, inst);
     const makerFee = fee('reward', qty, price, inst);
     m.fees += takerFee + makerFee;
     this.book(ctx, taker, inst, qty, price, takerFee, 'taker');
     this.book(ctx, maker, inst, qty, price, makerFee, 'maker');
-    const trade: Trade = { uuid: this.rng.uuid(), instrument: inst.symbol, price, quantity: qty, side: taker.side, time: ctx.now };
-    m.trades.push(trade);
+    const uuid = this.rng.uuid();
+    const symbol = inst.symbol;
+    const side = taker.side;
+    const now = ctx.now;
+    m.trades.push({ uuid, instrument: symbol, price, quantity: qty, side, time: now });
     if (m.trades.length > this.tradeLimit * 2) m.trades.splice(0, m.trades.length - this.tradeLimit);
-    let list = ctx.trades.get(inst.symbol);
-    if (!list) ctx.trades.set(inst.symbol, (list = []));
-    list.push({ ...trade });
-    this.candle(m, ctx.now, price, qty);
+    if (m.tradeMark !== ctx.epoch) {
+      m.tradeMark = ctx.epoch;
+      m.cmdTrades = [];
+      ctx.traded.push(m);
+    }
+    m.cmdTrades.push({ uuid, instrument: symbol, price, quantity: qty, side, time: now });
+    this.candle(m, now, price, qty);
     this.afterFill(ctx, m, maker, qty, tick, openMaker);
     this.afterFill(ctx, m, taker, qty, tick, openTaker);
   }
@@ -1260,13 +1496,14 @@ export class Engine {
   private book(ctx: Ctx, o: Ord, inst: Instrument, qty: number, price: number, feeSat: number, liquidity: 'maker' | 'taker'): void {
     const u = this.user(o.userid);
     applyFill(u, inst, o.side === 'buy' ? qty : -qty, price, feeSat);
-    const ex: ExecutionRec = {
-      uuid: this.rng.uuid(), orderid: o.uuid, instrument: inst.symbol, side: o.side, quantity: qty, price, liquidity,
-      commission: feeSat, time: ctx.now,
-    };
-    u.executions.push(ex);
+    const r = this.rng;
+    const d1 = r.u32() | 0; // the four draws of the execution's uuid, in order (see Exec)
+    const d2 = r.u32() | 0;
+    const d3 = r.u32() | 0;
+    const d4 = r.u32() | 0;
+    u.executions.push(new Exec(d1, d2, d3, d4, o.uuid, inst.symbol, o.side, qty, price, liquidity, feeSat, ctx.now));
     if (u.executions.length > this.executionLimit * 2) u.executions.splice(0, u.executions.length - this.executionLimit);
-    ctx.users.add(u.userid);
+    this.markUser(ctx, u);
   }
 
   private candle(m: Market, now: number, price: number, qty: number): void {
@@ -1287,11 +1524,11 @@ export class Engine {
 
   /** After a fill of qty: entries get exits, exits shrink their OCO partner, done orders close. */
   private afterFill(ctx: Ctx, m: Market, o: Ord, qty: number, tick: number, openBefore: number): void {
-    this.touch(ctx, o);
+    this.touch(ctx, o, m);
     if (isExit(o)) {
       const ea = o.entryAmount ?? 0;
       o.entryAmount = ea - (qty === openBefore ? ea : Math.round((ea * qty) / openBefore));
-      const partner = o.oco ? this.orders.get(o.oco) : undefined;
+      const partner = this.ocoOf(o);
       if (partner) this.reduceExit(ctx, m, partner, qty);
     } else {
       // exits always cover the net position: a fill against it closes lots (oldest first), the rest opens one
@@ -1308,7 +1545,8 @@ export class Engine {
     const lots = this.user(entry.userid).lots.get(entry.instrument);
     if (!lots || lots.size === 0) return 0;
     let left = qty;
-    for (const stp of [...lots]) {
+    // live iteration: reducePair only removes lots it closes (a Set iterator skips them), it never adds any
+    for (const stp of lots) {
       if (left <= 0) break;
       if (stp.side !== entry.side || stp.status !== 'open') continue;
       const d = Math.min(left, openQty(stp));
@@ -1323,59 +1561,68 @@ export class Engine {
     const inst = m.inst;
     const price = fromTicks(tick, inst);
     const amount = qty * np(price, inst);
-    const key = String(tick);
-    const prevId = entry._exits?.[key];
-    const prev = prevId ? this.orders.get(prevId) : undefined;
-    if (prev && prev.status === 'open' && !prev.triggered) {
-      const tgt = prev.oco ? this.orders.get(prev.oco) : undefined;
-      for (const x of tgt && tgt.status === 'open' ? [prev, tgt] : [prev]) {
-        x.quantity += qty;
-        x.entryAmount = (x.entryAmount ?? 0) + amount;
-        x.entryOrder[entry.uuid] = (x.entryOrder[entry.uuid] ?? 0) + qty;
-        if (x.entryAmounts && x.entryAmounts.length === 1) x.entryAmounts[0] = x.entryAmount;
-        x.eventTime = this.stamp(ctx);
-        if (x._level) (x.side === 'buy' ? m.bids : m.asks).reduced(x, -qty);
-        this.remargin(x);
-        this.touch(ctx, x);
-      }
+    const prev = entry._exitRefs?.get(tick);
+    if (prev && !prev._gone && prev.status === 'open' && !prev.triggered) {
+      const tgt = this.ocoOf(prev);
+      this.extendExit(ctx, m, prev, entry, qty, amount);
+      if (tgt && tgt.status === 'open') this.extendExit(ctx, m, tgt, entry, qty, amount);
       return;
     }
     const side = exitSide(entry.side);
     const stopPoints = entry.stopPrice ?? inst.stopprice;
     const cushion = cushionOf(entry, inst);
-    const trigger = this.safePrice(() => stopTriggerPrice(entry.side, price, stopPoints, inst), inst);
-    const maxStop = this.safePrice(() => maxStopPrice(side, trigger, cushion, inst), inst);
-    const tgtPrice = entry.targetPrice === undefined || entry.targetPrice === 'NONE'
-      ? 'NONE'
-      : this.safePrice(() => targetPriceOf(entry.side, price, entry.targetPrice as number, inst) as number, inst);
-    const stp = this.exitOrder(ctx, entry, 'STP', side, qty, price, amount);
-    const tgt = this.exitOrder(ctx, entry, 'TGT', side, qty, price, amount);
+    // absurd stops below zero get the lowest price there is
+    let trigger: number;
+    try {
+      trigger = stopTriggerPrice(entry.side, price, stopPoints, inst);
+    } catch {
+      trigger = fromTicks(1, inst);
+    }
+    let maxStop: number;
+    try {
+      maxStop = maxStopPrice(side, trigger, cushion, inst);
+    } catch {
+      maxStop = fromTicks(1, inst);
+    }
+    let tgtPrice: number | 'NONE' = 'NONE';
+    if (entry.targetPrice !== undefined && entry.targetPrice !== 'NONE') {
+      try {
+        tgtPrice = targetPriceOf(entry.side, price, entry.targetPrice, inst) as number;
+      } catch {
+        tgtPrice = fromTicks(1, inst);
+      }
+    }
+    const stp = this.exitOrder(ctx, m, entry, 'STP', side, qty, price, amount);
+    const tgt = this.exitOrder(ctx, m, entry, 'TGT', side, qty, price, amount);
     stp.price = trigger;
     stp.normalizedPrice = np(trigger, inst);
     stp.maxStop = maxStop;
     stp.normalizedMaxStop = np(maxStop, inst);
     tgt.price = tgtPrice;
     tgt.normalizedPrice = tgtPrice === 'NONE' ? 'NONE' : np(tgtPrice, inst);
-    stp.oco = tgt.uuid;
-    tgt.oco = stp.uuid;
-    (entry._exits ??= dict<string>())[key] = stp.uuid;
+    pairUp(stp, tgt);
+    (entry._exits ??= dict<string>())[tick] = stp.uuid;
+    (entry._exitRefs ??= new Map()).set(tick, stp);
     this.remargin(stp);
-    if (this.isTriggered(m, stp)) ctx.queue.push({ kind: 'trigger', o: stp });
+    if (this.isTriggered(m, stp)) ctx.push(JOB_TRIGGER, stp);
     else m.stops.add(stp);
-    if (tgtPrice !== 'NONE') ctx.queue.push({ kind: 'place', o: tgt });
+    if (tgtPrice !== 'NONE') ctx.push(JOB_PLACE, tgt);
   }
 
-  private safePrice(f: () => number, inst: Instrument): number {
-    try {
-      return f();
-    } catch {
-      return fromTicks(1, inst); // only for absurd stops below zero: the lowest price there is
-    }
+  /** Another fill of `entry` at the price of an existing exit order x: x grows by qty. */
+  private extendExit(ctx: Ctx, m: Market, x: Ord, entry: Ord, qty: number, amount: number): void {
+    x.quantity += qty;
+    x.entryAmount = (x.entryAmount ?? 0) + amount;
+    x.entryOrder[entry.uuid] = (x.entryOrder[entry.uuid] ?? 0) + qty;
+    if (x.entryAmounts && x.entryAmounts.length === 1) x.entryAmounts[0] = x.entryAmount;
+    x.eventTime = this.stamp(ctx);
+    if (x._level) (x.side === 'buy' ? m.bids : m.asks).reduced(x, -qty);
+    this.remargin(x);
+    this.touch(ctx, x, m);
   }
 
-  private exitOrder(ctx: Ctx, entry: Ord, type: 'STP' | 'TGT', side: 'buy' | 'sell', qty: number, price: number, amount: number): Ord {
+  private exitOrder(ctx: Ctx, m: Market, entry: Ord, type: 'STP' | 'TGT', side: 'buy' | 'sell', qty: number, price: number, amount: number): Ord {
     const o = new Ord();
-    const inst = this.marketOf(entry).inst;
     o.uuid = this.rng.uuid();
     o.userid = entry.userid;
     o.instrument = entry.instrument;
@@ -1390,20 +1637,20 @@ export class Engine {
     o.commission = entry.commission;
     o.reward = entry.reward;
     o.entryTime = o.eventTime = this.stamp(ctx);
-    o.entryOrder = dict<number>();
-    o.entryOrder[entry.uuid] = qty;
+    const eo = dict<number>();
+    eo[entry.uuid] = qty;
+    o.entryOrder = eo;
     o.entryPrice = price;
     o.entryPrices = [price];
     o.entryAmount = amount;
     o.entryAmounts = [amount];
-    o.normalizedEntryPrice = np(price, inst);
+    o.normalizedEntryPrice = np(price, m.inst);
     o._seq = ++this.seq;
-    this.orders.set(o.uuid, o);
     const u = this.user(o.userid);
     u.open.set(o.uuid, o);
     if (type === 'STP') this.addLot(u, o);
-    ctx.created.add(o.uuid);
-    this.touch(ctx, o);
+    o._created = ctx.epoch;
+    this.touch(ctx, o, m);
     return o;
   }
 
@@ -1429,12 +1676,12 @@ export class Engine {
       if (d === open) side.remove(o);
     }
     this.remargin(o);
-    this.touch(ctx, o);
+    this.touch(ctx, o, m);
     if (openQty(o) === 0) this.closeOrder(ctx, m, o, 'cancel');
   }
 
   private reducePair(ctx: Ctx, m: Market, o: Ord, qty: number): void {
-    const partner = o.oco ? this.orders.get(o.oco) : undefined;
+    const partner = this.ocoOf(o);
     this.reduceExit(ctx, m, o, qty);
     if (partner) this.reduceExit(ctx, m, partner, qty);
   }
@@ -1447,11 +1694,12 @@ export class Engine {
     if (isExit(o)) o.entryAmount = 0;
     o.eventTime = this.stamp(ctx);
     if (o.orderType === 'TGT' && o.oco) {
-      const stp = this.orders.get(o.oco);
+      const stp = this.ocoOf(o);
       if (stp && stp.oco === o.uuid) {
-        delete stp.oco;
+        stp.oco = undefined; // (not `delete`: that would turn the record into a slow dictionary object)
+        stp._ocoRef = null;
         stp.eventTime = o.eventTime;
-        this.touch(ctx, stp);
+        this.touch(ctx, stp, m);
       }
     }
     this.closeOrder(ctx, m, o, 'cancel');
@@ -1472,12 +1720,12 @@ export class Engine {
     list.push(o);
     if (list.length > this.historyLimit * 2) {
       for (const old of list.splice(0, list.length - this.historyLimit)) {
-        this.orders.delete(old.uuid);
+        old._gone = true;
         // the clientid goes with its order: a reuse after that long creates a new order
-        if (old.clientid !== undefined && u.clientids.get(old.clientid) === old.uuid) u.clientids.delete(old.clientid);
+        if (old.clientid !== undefined && u.clientids.get(old.clientid) === old) u.clientids.delete(old.clientid);
       }
     }
-    this.touch(ctx, o);
+    this.touch(ctx, o, m);
   }
 
   // =================================================================== triggers
@@ -1492,7 +1740,7 @@ export class Engine {
     const fired: Ord[] = [];
     for (const m of markets) for (const o of m.stops) if (this.isTriggered(m, o)) fired.push(o);
     fired.sort((a, b) => a._seq - b._seq);
-    for (const o of fired) ctx.queue.push({ kind: 'trigger', o });
+    for (const o of fired) ctx.push(JOB_TRIGGER, o);
   }
 
   /** SLM → limit at its price, STM → market, STP → atomic stop: limit at maxStop, rest stays in the book. */
@@ -1500,7 +1748,7 @@ export class Engine {
     m.stops.delete(o);
     o.triggered = true;
     o.eventTime = this.stamp(ctx);
-    this.touch(ctx, o);
+    this.touch(ctx, o, m);
     if (o.orderType === 'STM') this.marketOrder(ctx, m, o);
     else if (o.orderType === 'STP') this.placeLimit(ctx, m, o, toTicks(o.maxStop as number, m.inst));
     else this.placeLimit(ctx, m, o, toTicks(o.price as number, m.inst));
@@ -1516,7 +1764,7 @@ export class Engine {
       const a = (m.asks.levels.get(ask) as PriceLevel).head as Ord;
       const taker = b._prio > a._prio ? b : a;
       (taker.side === 'buy' ? m.bids : m.asks).remove(taker);
-      this.touch(ctx, taker);
+      this.touch(ctx, taker, m);
       const tick = taker._tick;
       this.match(ctx, m, taker, tick);
       if (taker.status === 'open' && openQty(taker) > 0) (taker.side === 'buy' ? m.bids : m.asks).add(taker);
@@ -1565,7 +1813,7 @@ export class Engine {
     for (const p of plans) {
       this.applyUpdate(ctx, p.o, p.m, p.price, p.perQty);
       this.drain(ctx);
-      ctx.reported.add(p.o.uuid);
+      p.o._reported = ctx.epoch;
     }
     return plans.map((p) => p.o);
   }
@@ -1573,7 +1821,7 @@ export class Engine {
   private applyUpdate(ctx: Ctx, o: Ord, m: Market, price: number | 'NONE', perQty?: number): void {
     const inst = m.inst;
     o.eventTime = this.stamp(ctx);
-    this.touch(ctx, o);
+    this.touch(ctx, o, m);
     if (o._level) (o.side === 'buy' ? m.bids : m.asks).remove(o);
     if (o.orderType === 'STP') {
       o.price = price as number;
@@ -1618,7 +1866,7 @@ export class Engine {
     }
     for (const o of victims) {
       this.cancelOrder(ctx, this.marketOf(o), o);
-      ctx.reported.add(o.uuid);
+      o._reported = ctx.epoch;
     }
     return victims.map((o) => o.uuid);
   }
@@ -1700,7 +1948,7 @@ export class Engine {
     const stopPoints = first.stopPrice ?? inst.stopprice;
     const trigger = this.check(() => stopTriggerPrice(entrySide, avg, stopPoints, inst));
     const maxStop = this.check(() => maxStopPrice(first.side, trigger, cushionOf(first, inst), inst));
-    const tgts = stps.map((s) => (s.oco ? this.orders.get(s.oco) : undefined)).filter((t): t is Ord => !!t && t.status === 'open');
+    const tgts = stps.map((s) => this.ocoOf(s)).filter((t): t is Ord => !!t && t.status === 'open');
     const target = first.targetPrice;
     const tgtPrice = tgts.length === 0 || target === undefined || target === 'NONE'
       ? 'NONE'
@@ -1724,7 +1972,7 @@ export class Engine {
     }
     const removed: string[] = [];
     for (const s of stps) {
-      const t = s.oco ? this.orders.get(s.oco) : undefined;
+      const t = this.ocoOf(s);
       for (const x of t && t.status === 'open' ? [s, t] : [s]) {
         if (x._level) (x.side === 'buy' ? m.bids : m.asks).remove(x);
         x.cancelled += openQty(x);
@@ -1732,12 +1980,12 @@ export class Engine {
         x.eventTime = this.stamp(ctx);
         this.closeOrder(ctx, m, x, 'cancel');
         removed.push(x.uuid);
-        ctx.reported.add(x.uuid);
+        x._reported = ctx.epoch;
       }
     }
     const fake = { ...first, uuid: first.uuid, stopPrice: first.stopPrice, targetPrice: first.targetPrice } as Ord;
-    const stp = this.exitOrder(ctx, fake, 'STP', first.side, qty, avg, amount);
-    const tgt = this.exitOrder(ctx, fake, 'TGT', first.side, qty, avg, amount);
+    const stp = this.exitOrder(ctx, m, fake, 'STP', first.side, qty, avg, amount);
+    const tgt = this.exitOrder(ctx, m, fake, 'TGT', first.side, qty, avg, amount);
     for (const x of [stp, tgt]) {
       x.entryOrder = dict(entryOrder);
       x.entryPrices = entryPrices.slice();
@@ -1750,14 +1998,13 @@ export class Engine {
     stp.normalizedMaxStop = np(maxStop, inst);
     tgt.price = tgtPrice;
     tgt.normalizedPrice = tgtPrice === 'NONE' ? 'NONE' : np(tgtPrice, inst);
-    stp.oco = tgt.uuid;
-    tgt.oco = stp.uuid;
+    pairUp(stp, tgt);
     this.remargin(stp);
-    ctx.reported.add(stp.uuid);
-    ctx.reported.add(tgt.uuid);
-    if (this.isTriggered(m, stp)) ctx.queue.push({ kind: 'trigger', o: stp });
+    stp._reported = ctx.epoch;
+    tgt._reported = ctx.epoch;
+    if (this.isTriggered(m, stp)) ctx.push(JOB_TRIGGER, stp);
     else m.stops.add(stp);
-    if (tgtPrice !== 'NONE') ctx.queue.push({ kind: 'place', o: tgt });
+    if (tgtPrice !== 'NONE') ctx.push(JOB_PLACE, tgt);
     this.drain(ctx);
     return { removed, added: [toWire(stp), toWire(tgt)] };
   }
@@ -1770,7 +2017,7 @@ export class Engine {
     const out: Ord[] = [];
     for (const s of stps) {
       const m = this.marketOf(s);
-      const t = s.oco ? this.orders.get(s.oco) : undefined;
+      const t = this.ocoOf(s);
       const tgt = t && t.status === 'open' ? t : undefined;
       const open = openQty(s);
       const part = Math.round(((s.entryAmount ?? 0) * quantity) / open);
@@ -1779,7 +2026,7 @@ export class Engine {
         const n = new Ord();
         Object.assign(n, toWire(x));
         n.uuid = this.rng.uuid();
-        delete n.clientid;
+        n.clientid = undefined;
         n.quantity = quantity;
         n.filled = 0;
         n.cancelled = 0;
@@ -1795,20 +2042,19 @@ export class Engine {
         x.eventTime = n.eventTime;
         if (x._level) (x.side === 'buy' ? m.bids : m.asks).reduced(x, quantity);
         this.remargin(x);
-        this.touch(ctx, x);
-        this.orders.set(n.uuid, n);
+        this.touch(ctx, x, m);
         this.user(userid).open.set(n.uuid, n);
         if (n.orderType === 'STP') this.addLot(this.user(userid), n);
-        ctx.created.add(n.uuid);
-        this.touch(ctx, n);
+        n._created = ctx.epoch;
+        this.touch(ctx, n, m);
         pair.push(n);
       }
       const [ns, nt] = pair as [Ord, Ord | undefined];
       if (nt) {
-        ns.oco = nt.uuid;
-        nt.oco = ns.uuid;
+        pairUp(ns, nt);
       } else {
-        delete ns.oco;
+        ns.oco = undefined;
+        ns._ocoRef = null;
       }
       this.remargin(ns);
       m.stops.add(ns);
@@ -1818,7 +2064,7 @@ export class Engine {
         (nt.side === 'buy' ? m.bids : m.asks).add(nt);
       }
       out.push(s, ...(tgt ? [tgt] : []), ...pair);
-      for (const o of out) ctx.reported.add(o.uuid);
+      for (const o of out) o._reported = ctx.epoch;
     }
     return out;
   }

@@ -4,6 +4,11 @@
 const HEX_CODES = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
 const UUID_CODES: number[] = new Array<number>(36).fill(48);
 
+/** Writes the hex digits of x from bit `from` down to bit `to` (multiples of 4) into c at j. */
+function hex(c: number[], j: number, x: number, from: number, to: number): void {
+  for (let shift = from; shift >= to; shift -= 4) c[j++] = HEX_CODES[(x >>> shift) & 15] as number;
+}
+
 export type RngState = [number, number, number, number];
 
 export class Rng {
@@ -55,20 +60,30 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  /** RFC 4122 version-4 uuid text, built as one flat string (concatenation would leave a rope of 16 pieces). */
+  /** RFC 4122 version-4 uuid text (four draws). */
   uuid(): string {
-    const w1 = (this.u32() & 0xffff0fff) | 0x4000; // version 4
-    const w2 = ((this.u32() & 0x3fffffff) | 0x80000000) >>> 0; // variant 10xx
-    const words = [this.u32(), w1 >>> 0, w2, this.u32()];
+    return Rng.formatUuid(this.u32(), this.u32(), this.u32(), this.u32());
+  }
+
+  /**
+   * The uuid text of four successive draws d1..d4 (uuid() = formatUuid of its draws), so a caller may draw now and
+   * build the text only when someone reads it. Built as one flat string (concatenation would leave a rope of 16
+   * pieces).
+   */
+  static formatUuid(d1: number, d2: number, d3: number, d4: number): string {
+    const w1 = (d1 & 0xffff0fff) | 0x4000; // version 4
+    const w2 = (d2 & 0x3fffffff) | 0x80000000; // variant 10xx
     const c = UUID_CODES;
-    let j = 0;
-    for (let w = 0; w < 4; w++) {
-      const x = words[w] as number;
-      for (let shift = 28; shift >= 0; shift -= 4) {
-        if (j === 8 || j === 13 || j === 18 || j === 23) c[j++] = 45; // '-'
-        c[j++] = HEX_CODES[(x >>> shift) & 15] as number;
-      }
-    }
+    hex(c, 0, d3, 28, 0);
+    c[8] = 45; // '-'
+    hex(c, 9, w1, 28, 16);
+    c[13] = 45;
+    hex(c, 14, w1, 12, 0);
+    c[18] = 45;
+    hex(c, 19, w2, 28, 16);
+    c[23] = 45;
+    hex(c, 24, w2, 12, 0);
+    hex(c, 28, d4, 28, 0);
     return String.fromCharCode.apply(null, c);
   }
 

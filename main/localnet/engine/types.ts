@@ -12,6 +12,7 @@ import type {
   Trade,
 } from '../../coinpit/types';
 import type { BookEntry, PriceLevel } from './book';
+import { Rng } from './rng';
 
 /**
  * A record keyed by ids (uuids, ticks). Created with a null prototype so V8 keeps it in dictionary mode: plain
@@ -77,10 +78,20 @@ export class Ord implements BookEntry {
   _marginMax = 0;
   /** Entry orders: fill tick → uuid of the STP created for fills at that price (extended by later fills). */
   _exits?: Record<string, string>;
+  /** The order `oco` names (kept with `oco`; a lookup checks the uuid still matches). */
+  _ocoRef: Ord | null = null;
+  /** Entry orders: fill tick → the STP of `_exits` itself (direct reference for the hot path). */
+  _exitRefs?: Map<number, Ord>;
+  /** Forgotten: trimmed from the history, no longer known by its uuid (references to it act as unknown). */
+  _gone = false;
+  /** Per-command marks (the engine's command epoch when last touched / created / reported); not state. */
+  _touch = 0;
+  _created = 0;
+  _reported = 0;
 }
 
 /** Entry orders all share this (frozen) empty map; exit orders get their own dict(). */
-const EMPTY_ENTRY_ORDER: Record<string, number> = Object.freeze(dict<number>()) as Record<string, number>;
+export const EMPTY_ENTRY_ORDER: Record<string, number> = Object.freeze(dict<number>()) as Record<string, number>;
 
 export const ORDER_WIRE_FIELDS = [
   'uuid', 'clientid', 'userid', 'instrument', 'side', 'quantity', 'filled', 'cancelled', 'price', 'normalizedPrice',
@@ -113,7 +124,7 @@ export function toWire(o: Ord): Order {
     status: o.status,
     entryTime: o.entryTime,
     eventTime: o.eventTime,
-    entryOrder: dict(o.entryOrder),
+    entryOrder: o.entryOrder === EMPTY_ENTRY_ORDER ? dict<number>() : dict(o.entryOrder),
   };
   if (o.clientid !== undefined) w.clientid = o.clientid;
   if (o.normalizedPrice !== undefined) w.normalizedPrice = o.normalizedPrice;
@@ -162,13 +173,27 @@ export interface UserRec {
   /** Σ cached order margins (min-cross / max-cross). */
   reserved: number;
   reservedMax: number;
-  clientids: Map<string, string>;
+  /** clientid → its order (while the order is remembered). */
+  clientids: Map<string, Ord>;
   /** Open STP orders per symbol, oldest first: the lots an opposite entry fill closes first. */
   lots: Map<string, Set<Ord>>;
   /** Oldest first, capped. */
   closed: Map<string, Ord[]>;
   cancelled: Map<string, Ord[]>;
-  executions: ExecutionRec[];
+  /** Oldest first, capped. */
+  executions: Exec[];
+  /** Per-command marks (engine command epoch), not state: account event queued / order events grouped. */
+  _mark: number;
+  _gmark: number;
+  _group: OrderGroup | null;
+}
+
+/** The order events of one user in one command (built at the end of the command). */
+export interface OrderGroup {
+  userid: string;
+  add: Order[];
+  update: Order[];
+  del: string[];
 }
 
 export interface ExecutionRec {
@@ -181,6 +206,49 @@ export interface ExecutionRec {
   liquidity: 'maker' | 'taker';
   commission: number;
   time: number;
+}
+
+/**
+ * An execution as the engine keeps it. The uuid's four generator draws are taken at the fill (so the generator
+ * advances exactly as if the text were built), but the text is built only when someone reads it: most executions
+ * are never queried, and building the text is a large share of a fill's cost.
+ */
+export class Exec {
+  private id: string | null;
+  constructor(
+    private readonly d1: number,
+    private readonly d2: number,
+    private readonly d3: number,
+    private readonly d4: number,
+    readonly orderid: string,
+    readonly instrument: string,
+    readonly side: Side,
+    readonly quantity: number,
+    readonly price: number,
+    readonly liquidity: 'maker' | 'taker',
+    readonly commission: number,
+    readonly time: number,
+    id: string | null = null,
+  ) {
+    this.id = id;
+  }
+
+  /** From a snapshot record (the uuid is known). */
+  static of(r: ExecutionRec): Exec {
+    return new Exec(0, 0, 0, 0, r.orderid, r.instrument, r.side, r.quantity, r.price, r.liquidity, r.commission, r.time, r.uuid);
+  }
+
+  get uuid(): string {
+    return (this.id ??= Rng.formatUuid(this.d1, this.d2, this.d3, this.d4));
+  }
+
+  /** The plain record (wire Execution and snapshot shape, keys in this order). */
+  toRecord(): ExecutionRec {
+    return {
+      uuid: this.uuid, orderid: this.orderid, instrument: this.instrument, side: this.side, quantity: this.quantity,
+      price: this.price, liquidity: this.liquidity, commission: this.commission, time: this.time,
+    };
+  }
 }
 
 export interface CandleRec {

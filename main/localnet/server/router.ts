@@ -25,6 +25,8 @@ export interface RouteContext {
   requestid?: string;
   transport: 'rest' | 'socket';
   socketParams?: unknown;
+  /** the Authorization header as received (POST /auth checks its bare `HMAC <userid>` form) */
+  authorization?: string;
 }
 
 /** What a handler returns: the REST status/body and, for socket requests, the reply event. */
@@ -50,6 +52,8 @@ export interface Route {
   patterns: string[];
   access: Access;
   write: boolean;
+  /** local-mode endpoints (faucet, mine, clock…): 403 unless the server runs in local mode; REST only */
+  local?: boolean;
   handler(ctx: RouteContext): Reply | Promise<Reply>;
 }
 

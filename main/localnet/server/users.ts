@@ -24,6 +24,8 @@ export interface StoredApiKey {
   role: Role;
   apiPublicKey: string;
   userid: string;
+  /** the coin key's signature over the key (§8.7), listed back by GET /account/apikey */
+  authorization?: string;
   createdAt: number;
   revokedAt?: number;
 }
@@ -93,6 +95,11 @@ export class Users {
 
   addApiKey(key: StoredApiKey): void {
     this.apiKeys.set(`${key.userid}.${key.name}`, key);
+  }
+
+  /** A key by name, revoked or not. */
+  anyApiKey(userid: string, name: string): StoredApiKey | undefined {
+    return this.apiKeys.get(`${userid}.${name}`);
   }
 
   /** An active (not revoked) API key. */

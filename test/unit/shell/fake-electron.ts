@@ -2,6 +2,9 @@
 //   vi.mock('electron', async () => (await import('./fake-electron')).fakeElectron)
 // or a fresh one per scenario with makeFakeElectron() + vi.doMock. Nothing here starts Electron.
 import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { vi } from 'vitest';
 
 type Listener = (...args: unknown[]) => unknown;
@@ -9,6 +12,14 @@ type Listener = (...args: unknown[]) => unknown;
 /** A webContents with real event emission and a window-open handler slot. */
 export class FakeWebContents extends EventEmitter {
   windowOpenHandler: Listener | null = null;
+  destroyed = false;
+  readonly sent: [string, unknown][] = [];
+  send(channel: string, payload: unknown): void {
+    this.sent.push([channel, payload]);
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
   setWindowOpenHandler(handler: Listener): void {
     this.windowOpenHandler = handler;
   }
@@ -83,6 +94,12 @@ export class FakeApp extends EventEmitter {
   getVersion(): string {
     return '0.1.0-test';
   }
+  #userData: string | null = null;
+  /** userData is a fresh temporary directory per fake app (the services keep profiles there). */
+  getPath(name: string): string {
+    this.#userData ??= mkdtempSync(path.join(tmpdir(), 'coinpit-fake-userdata-'));
+    return name === 'userData' ? this.#userData : path.join(this.#userData, name);
+  }
   isReady(): boolean {
     return this.readyFlag;
   }
@@ -117,6 +134,11 @@ export function makeFakeElectron() {
     session: { defaultSession: new FakeSession() },
     BrowserWindow: FakeBrowserWindow,
     shell: { openExternal: vi.fn(async (_url: string) => undefined) },
+    dialog: {
+      showMessageBox: vi.fn(async (..._args: unknown[]) => ({ response: 0, checkboxChecked: false })),
+      showSaveDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: true, filePath: '' })),
+      showOpenDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: true, filePaths: [] as string[] })),
+    },
     ipcMain: {
       handle: vi.fn((channel: string, handler: Listener) => {
         if (ipcMainHandlers.has(channel)) throw new Error(`second handler for ${channel}`);

@@ -3,7 +3,8 @@ import { methods } from '../../../preload/contract';
 import { isTrustedSender as pureIsTrustedSender } from '../../../main/security/sender';
 
 vi.mock('electron', async () => (await import('./fake-electron')).fakeElectron);
-const { FORBIDDEN, INTERNAL, guard, isTrustedSender, registerIpc, senderIsTrusted } = await import('../../../main/ipc');
+const { FORBIDDEN, INTERNAL, eventForwarder, guard, isTrustedSender, registerIpc, senderIsTrusted } = await import('../../../main/ipc');
+const { stubTable } = await import('./stub-table');
 const { fakeElectron, ipcMainHandlers } = await import('./fake-electron');
 
 const topFrame = (url: string) => ({ senderFrame: { url, parent: null } });
@@ -90,20 +91,20 @@ describe('registerIpc', () => {
   });
 
   it('registers one handler per contract channel and removes them again', () => {
-    const unregister = registerIpc({ appVersion: () => '1.2.3' });
+    const unregister = registerIpc({ table: stubTable({ appVersion: async () => '1.2.3' }) });
     expect([...ipcMainHandlers.keys()].sort()).toEqual(Object.values(methods).sort());
     unregister();
     expect(ipcMainHandlers.size).toBe(0);
   });
 
   it('can register twice without a duplicate-handler error', () => {
-    registerIpc({ appVersion: () => '1' });
-    expect(() => registerIpc({ appVersion: () => '2' })).not.toThrow();
+    registerIpc({ table: stubTable({ appVersion: async () => '1' }) });
+    expect(() => registerIpc({ table: stubTable({ appVersion: async () => '2' }) })).not.toThrow();
     expect(fakeElectron.ipcMain.removeHandler).toHaveBeenCalledWith('app.version');
   });
 
   it('app.version answers {ok:true, value} to the app and FORBIDDEN to anyone else', async () => {
-    registerIpc({ appVersion: () => '1.2.3' });
+    registerIpc({ table: stubTable({ appVersion: async () => '1.2.3' }) });
     const handler = ipcMainHandlers.get('app.version');
     await expect(handler?.(topFrame('app://coinpit/index.html'))).resolves.toEqual({ ok: true, value: '1.2.3' });
     await expect(handler?.(subFrame('app://coinpit/index.html'))).resolves.toEqual(FORBIDDEN);

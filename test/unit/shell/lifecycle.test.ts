@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../main/security/csp';
+import { methods } from '../../../preload/contract';
 import { FakeBrowserWindow, FakeWebContents, makeFakeElectron } from './fake-electron';
 
 type Fake = ReturnType<typeof makeFakeElectron>;
@@ -62,7 +63,7 @@ describe('on ready', () => {
     expect([...fake.protocolHandlers.keys()]).toEqual(['app']);
     expect(fake.electron.session.defaultSession.permissionRequestHandler).not.toBeNull();
     expect(fake.electron.session.defaultSession.headersReceived).not.toBeNull();
-    expect([...fake.ipcMainHandlers.keys()]).toEqual(['app.version']);
+    expect([...fake.ipcMainHandlers.keys()].sort()).toEqual(Object.values(methods).sort());
     expect(FakeBrowserWindow.instances).toHaveLength(1);
     const window = FakeBrowserWindow.instances[0];
     expect(window?.loadURL).toHaveBeenCalledWith('app://coinpit/index.html');
@@ -91,6 +92,32 @@ describe('on ready', () => {
     await ready(fake);
     const reply = await fake.ipcMainHandlers.get('app.version')?.({ senderFrame: { url: 'app://coinpit/index.html', parent: null } });
     expect(reply).toEqual({ ok: true, value: '0.1.0-test' });
+  });
+
+  it('forwards service events to the window (only listed ones) and answers typed errors for bad payloads', async () => {
+    const fake = await boot();
+    await ready(fake);
+    const top = { senderFrame: { url: 'app://coinpit/index.html', parent: null } };
+    const reply = await fake.ipcMainHandlers.get('connection.disconnect')?.(top);
+    expect(reply).toMatchObject({ ok: true, value: { state: 'disconnected' } });
+    const window = FakeBrowserWindow.instances[0];
+    expect(window?.webContents.sent.map(([channel]) => channel)).toContain('connection');
+    const bad = await fake.ipcMainHandlers.get('settings.set')?.(top, { theme: 'purple' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('closes the services before quitting', async () => {
+    const fake = await boot();
+    await ready(fake);
+    const event = { preventDefault: vi.fn() };
+    fake.electron.app.emit('before-quit', event);
+    expect(event.preventDefault).toHaveBeenCalledTimes(1);
+    expect(fake.electron.app.calls).not.toContain('quit');
+    for (let i = 0; i < 50 && !fake.electron.app.calls.includes('quit'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fake.electron.app.calls).toContain('quit');
+    const again = { preventDefault: vi.fn() };
+    fake.electron.app.emit('before-quit', again); // the second time the quit goes through
+    expect(again.preventDefault).not.toHaveBeenCalled();
   });
 
   it('hardens every webContents that gets created', async () => {

@@ -34,13 +34,25 @@ describe('preload exposure', () => {
     expect(fakeElectron.ipcRenderer.invoke).toHaveBeenCalledWith('app.version');
   });
 
-  it('on() rejects every event that is not listed (none are, yet)', () => {
-    expect(events).toEqual([]);
-    for (const name of ['app.version', 'ipc-message', '__proto__', 'anything', '']) {
+  it('on() rejects every event that is not listed', () => {
+    fakeElectron.ipcRenderer.on.mockClear();
+    for (const name of ['app.version', 'ipc-message', '__proto__', 'constructor', 'anything', '', 'Book', 'book ']) {
       expect(() => api.on(name, () => {})).toThrow(/unknown event/);
     }
     expect(() => api.on(42, () => {})).toThrow(/unknown event/);
     expect(fakeElectron.ipcRenderer.on).not.toHaveBeenCalled();
+  });
+
+  it.each([...events])('on(%s) subscribes to that channel and hands the callback the payload only', (name) => {
+    ipcRendererListeners.clear();
+    const received: unknown[][] = [];
+    const off = api.on(name, (...args: unknown[]) => received.push(args));
+    const listeners = ipcRendererListeners.get(name) ?? [];
+    expect(listeners).toHaveLength(1);
+    listeners[0]?.({ sender: {}, senderId: 0, ports: [] }, { payload: name });
+    expect(received).toEqual([[{ payload: name }]]);
+    off();
+    expect(ipcRendererListeners.get(name) ?? []).toHaveLength(0);
   });
 });
 
@@ -48,7 +60,19 @@ describe('the contract', () => {
   it('lists one channel per method, all distinct', () => {
     expect(channels).toEqual(Object.values(methods));
     expect(new Set(channels).size).toBe(channels.length);
-    expect(methods).toEqual({ appVersion: 'app.version' });
+    expect(methods.appVersion).toBe('app.version');
+    for (const [name, channel] of Object.entries(methods)) {
+      expect(channel, name).toMatch(/^[a-zA-Z]+\.[a-zA-Z]+$/);
+    }
+  });
+
+  it('lists the fixed event set, all distinct and none a method channel', () => {
+    expect([...events].sort()).toEqual(
+      ['account', 'bands', 'book', 'bookDiff', 'connection', 'fill', 'instruments', 'orderResult', 'recovery', 'trades'].sort(),
+    );
+    expect(new Set(events).size).toBe(events.length);
+    for (const e of events) expect(channels as readonly string[]).not.toContain(e);
+    expect(Object.isFrozen(events)).toBe(true);
   });
 });
 

@@ -36,6 +36,7 @@ describe('npm start', () => {
     expect(output).toContain('npx electron-vite preview');
     expect(output).toContain('ELECTRON_MIRROR');
     expect(output).toContain('npm run localnet');
+    expect(output).toContain('npm run web');
     expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   });
 

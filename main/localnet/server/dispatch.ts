@@ -1,0 +1,123 @@
+// One request pipeline for REST and socket.io: route match → verification (PROTOCOL §2, §8.4–8.7) → role
+// check → rate limit → readonly → handler. Never throws: every failure becomes {status, error}.
+import { ReplayMemory, verifyRequest, type AuthLookup } from '../../coinpit/auth';
+import { ChainError } from '../chain/errors';
+import type { Exchange } from '../exchange';
+import { RateLimiter } from './ratelimit';
+import { HttpError, type Caller, type Route, type Router } from './router';
+
+export interface Incoming {
+  transport: 'rest' | 'socket';
+  method: string;
+  /** path relative to /api/v1, query included, exactly as signed */
+  uri: string;
+  body?: unknown;
+  /** REST body text as received */
+  rawBody?: string;
+  authorization?: string;
+  nonce?: unknown;
+  requestid?: string;
+  /** socket requests: payload.params (signed as part of the socket form of M) */
+  socketParams?: unknown;
+  /** client address, for rate limiting unauthenticated requests */
+  ip?: string;
+  /** called once the signature is verified, before the handler runs */
+  onCaller?: (caller: Caller) => void;
+}
+
+export type Outcome =
+  | { ok: true; status: number; body: unknown; event?: string; socketPayload?: Record<string, unknown>; caller?: Caller; route: Route }
+  | { ok: false; status: number; error: string; caller?: Caller; route?: Route };
+
+export interface DispatcherOptions {
+  local: boolean;
+  rateLimit: RateLimiter;
+  replay?: ReplayMemory;
+  toleranceMs?: number;
+  log?: (line: string) => void;
+}
+
+export class Dispatcher {
+  readonly replay: ReplayMemory;
+  private readonly lookup: AuthLookup;
+
+  constructor(
+    private readonly router: Router,
+    private readonly exchange: Exchange,
+    private readonly opts: DispatcherOptions,
+  ) {
+    this.replay = opts.replay ?? new ReplayMemory();
+    this.lookup = {
+      hmacSecret: (userid) => exchange.users.get(userid)?.secret,
+      apiKey: (userid, name) => exchange.users.apiKey(userid, name),
+    };
+  }
+
+  /** Signature, nonce window and replay check of a signed request (REST or socket form). */
+  authenticate(req: Incoming): { ok: true; caller: Caller } | { ok: false; error: string } {
+    const verdict = verifyRequest(
+      {
+        method: String(req.method).toUpperCase(),
+        uri: req.uri,
+        body: req.body,
+        rawBody: req.rawBody,
+        authorization: req.authorization,
+        nonce: req.nonce as string | number | undefined,
+        receivedMs: Date.now(),
+        ...(req.transport === 'socket' ? { socket: { params: req.socketParams } } : {}),
+      },
+      this.lookup,
+      { replay: this.replay, toleranceMs: this.opts.toleranceMs },
+    );
+    if (!verdict.ok) return { ok: false, error: verdict.error };
+    return { ok: true, caller: { userid: verdict.userid, scheme: verdict.scheme, ...(verdict.role ? { role: verdict.role } : {}) } };
+  }
+
+  async handle(req: Incoming): Promise<Outcome> {
+    let route: Route | undefined;
+    let caller: Caller | undefined;
+    try {
+      const method = String(req.method).toUpperCase();
+      const q = req.uri.indexOf('?');
+      const path = q >= 0 ? req.uri.slice(0, q) : req.uri;
+      const found = this.router.match(method, path);
+      if (!found.match) return { ok: false, status: found.pathKnown ? 405 : 404, error: found.pathKnown ? `Method ${method} not allowed on ${path.slice(0, 100)}` : 'Not found' };
+      route = found.match.route;
+      if (route.local && (!this.opts.local || req.transport !== 'rest')) {
+        return { ok: false, status: 403, error: 'Local-mode endpoint: this server is not in local mode', route };
+      }
+      if (route.access !== 'public') {
+        const verdict = this.authenticate({ ...req, method });
+        if (!verdict.ok) return { ok: false, status: 401, error: verdict.error, route };
+        caller = verdict.caller;
+        req.onCaller?.(caller);
+        if (caller.scheme === 'SIGN') {
+          if (route.access === 'hmac') return { ok: false, status: 403, error: 'API keys cannot move coins or manage keys: sign with the account key (HMAC)', caller, route };
+          if (caller.role === 'read' && method !== 'GET') return { ok: false, status: 403, error: 'This API key has the read role: GET requests only', caller, route };
+        }
+      }
+      const bucket = caller ? caller.userid : `ip:${req.ip ?? 'unknown'}`;
+      if (!this.opts.rateLimit.take(bucket)) return { ok: false, status: 429, error: 'Too many requests', caller, route };
+      if (route.write && this.exchange.readonly) return { ok: false, status: 503, error: 'Exchange is in read-only mode', caller, route };
+      const u = new URL(req.uri, 'http://x');
+      const reply = await route.handler({
+        method,
+        uri: req.uri,
+        params: found.match.params,
+        query: u.searchParams,
+        body: req.body,
+        caller,
+        now: this.exchange.now(),
+        requestid: req.requestid,
+        transport: req.transport,
+        socketParams: req.socketParams,
+        authorization: req.authorization,
+      });
+      return { ok: true, status: reply.status ?? 200, body: reply.body, event: reply.event, socketPayload: reply.socketPayload, caller, route };
+    } catch (err) {
+      if (err instanceof HttpError || err instanceof ChainError) return { ok: false, status: err.status, error: err.message, caller, route };
+      this.opts.log?.(`request ${String(req.method)} ${String(req.uri).slice(0, 200)} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return { ok: false, status: 500, error: 'Internal error', caller, route };
+    }
+  }
+}

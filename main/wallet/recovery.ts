@@ -1,0 +1,377 @@
+// The recovery transaction, always kept ready (PROTOCOL §6.5, §8.9): the exchange's `recoverytx` spends every
+// confirmed multisig UTXO to the user's own `userid`, carrying the server's signature. The wallet verifies it
+// (server signature against the server key and redeem script, inputs = the account's UTXOs as the chain reports
+// them, a single output to `userid`, fee within the maximum), co-signs it and keeps the complete transaction in a
+// per-account JSON file, so the user can get their coins back even if the exchange disappears. When the multisig's
+// UTXO set changes the stored transaction no longer spends the right coins, and it is refreshed.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Transaction } from 'bitcoinjs-lib';
+import type { CoinpitClient } from '../coinpit/rest';
+import type { Identity } from '../coinpit/identity';
+import { isHex } from '../coinpit/hash';
+import { scriptAddress, walletAccount, type WalletAccount } from './account';
+import { assertCanMoveCoins, type CredentialMode } from './apikey-file';
+import { signReviewed } from './cosign';
+import { EsploraClient, type ChainSource, type EsploraOptions } from './esplora';
+import { ConfirmationRejected, confirmedOutpoints, fetchPrevTxs, walletPolicy, type Confirmer, type SignerSource } from './flows';
+import { parseRedeem, verifyTransaction, type Signer } from './multisig';
+import { review, ReviewRefused, type Review, type ReviewContext } from './review';
+import { btcfy, txOutpoints, type Outpoint } from './txbuild';
+
+export const RECOVERY_FORMAT = 'coinpit-desk/recovery';
+export const RECOVERY_VERSION = 1;
+
+export interface RecoveryRecord {
+  format: typeof RECOVERY_FORMAT;
+  version: typeof RECOVERY_VERSION;
+  network: WalletAccount['network'];
+  accountid: string;
+  /** where the transaction pays */
+  userid: string;
+  txid: string;
+  /** the fully signed transaction, ready to broadcast */
+  hex: string;
+  /** satoshi of the multisig's confirmed balance this transaction spends */
+  covers: number;
+  /** the multisig's confirmed balance when it was made, satoshi */
+  total: number;
+  fee: number;
+  inputs: Outpoint[];
+  /** ms since the epoch */
+  createdAt: number;
+  /** utxoSetHash() of the multisig's confirmed UTXOs when it was made */
+  utxoSetHash: string;
+}
+
+export interface RecoveryStatus {
+  /** a co-signed recovery is stored and (as far as the chain was checked) spends the current UTXO set */
+  ready: boolean;
+  covers: number;
+  total: number;
+  /** ms since the epoch, null when none is stored */
+  refreshedAt: number | null;
+  /** the multisig's confirmed UTXOs changed since the stored transaction was made */
+  stale: boolean;
+  /** false when the chain could not be asked: `stale` is then as of the last refresh */
+  checked: boolean;
+  txid: string | null;
+  fee: number | null;
+  /** a corrupt stored file (kept aside) or the last refresh failure */
+  problem: string | null;
+  /** e.g. "recovery ready: covers 0.5 of 0.5 BTC" */
+  summary: string;
+}
+
+export type RecoveryClient = Pick<CoinpitClient, 'recoveryTx' | 'config'>;
+
+export interface RecoveryKeeperOptions {
+  account: WalletAccount | Identity;
+  client: RecoveryClient;
+  chain: ChainSource;
+  signer: SignerSource;
+  /** the app's data directory; the file is `<dataDir>/recovery-<accountid>.json` */
+  dataDir: string;
+  mode?: CredentialMode;
+  /** the user's own fee limit, satoshi; defaults to config.maximumFee */
+  maximumFee?: number;
+  /** when given, asked before each co-signature */
+  confirmer?: Confirmer;
+  now?: () => number;
+}
+
+/** sha256 over the sorted `txid:vout:value` lines of a UTXO set: equal sets give equal hashes. */
+export function utxoSetHash(utxos: readonly Outpoint[]): string {
+  const lines = utxos.map((u) => `${u.txid.toLowerCase()}:${u.vout}:${u.value}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+export function recoverySummary(s: Pick<RecoveryStatus, 'ready' | 'covers' | 'total' | 'stale' | 'refreshedAt'>): string {
+  if (s.refreshedAt === null) return s.total === 0 ? 'recovery: nothing to recover (the multisig is empty)' : 'recovery not ready';
+  if (s.ready) return `recovery ready: covers ${btcfy(s.covers)} of ${btcfy(s.total)} BTC`;
+  return `recovery out of date: the multisig changed since it was made (it now holds ${btcfy(s.total)} BTC)`;
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  try {
+    const d = await fs.open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // directory fsync is not supported everywhere (Windows); the rename itself is atomic
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const sat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Checks a stored record against the account; returns the reason it is unusable, or null. */
+export function recordProblem(v: unknown, account: WalletAccount): string | null {
+  if (!isRecord(v)) return 'not a JSON object';
+  if (v.format !== RECOVERY_FORMAT || v.version !== RECOVERY_VERSION) return 'unknown format or version';
+  if (v.accountid !== account.accountid || v.userid !== account.userid || v.network !== account.network) return 'made for another account';
+  if (typeof v.hex !== 'string' || !isHex(v.hex) || v.hex.length === 0) return '"hex" is not a transaction';
+  if (!sat(v.covers) || !sat(v.total) || !sat(v.fee) || v.covers > v.total) return 'bad amounts';
+  if (!sat(v.createdAt)) return 'bad "createdAt"';
+  if (!isHex(v.utxoSetHash, 32)) return 'bad "utxoSetHash"';
+  if (!Array.isArray(v.inputs)) return '"inputs" is not a list';
+  let tx: Transaction;
+  try {
+    tx = Transaction.fromHex(v.hex);
+  } catch {
+    return '"hex" does not decode';
+  }
+  if (tx.getId() !== v.txid) return '"txid" does not match the transaction';
+  const ins = txOutpoints(tx);
+  const listed = v.inputs as unknown[];
+  if (listed.length !== ins.length) return '"inputs" does not match the transaction';
+  for (let i = 0; i < ins.length; i++) {
+    const u = listed[i];
+    if (!isRecord(u) || u.txid !== ins[i]!.txid || u.vout !== ins[i]!.vout || !sat(u.value)) return '"inputs" does not match the transaction';
+  }
+  if (tx.outs.length !== 1 || scriptAddress(tx.outs[0]!.script, account.network) !== account.userid) return 'the transaction does not pay your address';
+  try {
+    if (!verifyTransaction(tx, parseRedeem(account.redeem)).complete) return 'the signatures do not verify';
+  } catch {
+    return 'the inputs are not signed multisig spends of this account';
+  }
+  return null;
+}
+
+export class RecoveryKeeper {
+  readonly account: WalletAccount;
+  /** `<dataDir>/recovery-<accountid>.json` */
+  readonly file: string;
+  readonly #client: RecoveryClient;
+  readonly #chain: ChainSource;
+  readonly #signer: SignerSource;
+  readonly #mode: CredentialMode;
+  readonly #maximumFee?: number;
+  readonly #confirmer?: Confirmer;
+  readonly #now: () => number;
+  #problem: string | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: RecoveryKeeperOptions) {
+    if (!opts || typeof opts !== 'object') throw new Error('RecoveryKeeper needs options');
+    this.account = walletAccount(opts.account);
+    if (typeof opts.dataDir !== 'string' || opts.dataDir.length === 0) throw new Error('RecoveryKeeper needs a data directory');
+    this.file = path.join(path.resolve(opts.dataDir), `recovery-${this.account.accountid}.json`);
+    this.#client = opts.client;
+    this.#chain = opts.chain;
+    this.#signer = opts.signer;
+    this.#mode = opts.mode ?? 'coin-key';
+    this.#maximumFee = opts.maximumFee;
+    this.#confirmer = opts.confirmer;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** The stored record, or null. A corrupt file is renamed aside (`….corrupt-<time>`) and reported in status(). */
+  async load(): Promise<RecoveryRecord | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    let parsed: unknown;
+    let problem: string | null;
+    try {
+      parsed = JSON.parse(text);
+      problem = recordProblem(parsed, this.account);
+    } catch {
+      problem = 'not valid JSON';
+    }
+    if (problem === null) return parsed as RecoveryRecord;
+    const aside = `${this.file}.corrupt-${this.#now()}`;
+    await fs.rename(this.file, aside);
+    this.#problem = `The stored recovery transaction was unusable (${problem}); the file was kept aside as ${path.basename(aside)}`;
+    return null;
+  }
+
+  /** Stored state compared with the chain's current confirmed UTXO set (when reachable). */
+  async status(): Promise<RecoveryStatus> {
+    return this.#serial(() => this.#status());
+  }
+
+  /** Fetches, verifies, co-signs and stores a fresh recovery transaction. */
+  async refresh(): Promise<RecoveryStatus> {
+    assertCanMoveCoins(this.#mode, 'recovery');
+    return this.#serial(async () => {
+      await this.#refresh();
+      return this.#status();
+    });
+  }
+
+  /** Refreshes when the multisig's confirmed UTXO set differs from the one the stored transaction was made for. */
+  async refreshIfStale(): Promise<{ refreshed: boolean; status: RecoveryStatus }> {
+    assertCanMoveCoins(this.#mode, 'recovery');
+    return this.#serial(async () => {
+      const record = await this.load();
+      const current = confirmedOutpoints(await this.#chain.addressUtxos(this.account.accountid));
+      const hash = utxoSetHash(current);
+      const upToDate = record ? record.utxoSetHash === hash : current.length === 0;
+      if (upToDate) return { refreshed: false, status: await this.#status() };
+      await this.#refresh();
+      return { refreshed: true, status: await this.#status() };
+    });
+  }
+
+  /** Writes the stored transaction to `file`: raw hex for `.hex`/`.txt`, else the JSON record. */
+  async export(file: string, format?: 'hex' | 'json'): Promise<RecoveryRecord> {
+    const record = await this.#serial(() => this.load());
+    if (!record) throw new Error('No recovery transaction is stored for this account');
+    const fmt = format ?? (/\.(hex|txt)$/i.test(file) ? 'hex' : 'json');
+    await writeAtomic(path.resolve(file), fmt === 'hex' ? `${record.hex}\n` : `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+  }
+
+  /** Broadcasts the stored transaction through any Esplora base URL (default: this keeper's chain). */
+  async broadcast(esplora?: string | ChainSource, options: EsploraOptions = {}): Promise<string> {
+    const record = await this.#serial(() => this.load());
+    if (!record) throw new Error('No recovery transaction is stored for this account');
+    const chain = typeof esplora === 'string' ? new EsploraClient(esplora, options) : (esplora ?? this.#chain);
+    return chain.broadcast(record.hex);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #status(): Promise<RecoveryStatus> {
+    const record = await this.load();
+    let current: Outpoint[] | null = null;
+    try {
+      current = confirmedOutpoints(await this.#chain.addressUtxos(this.account.accountid));
+    } catch {
+      current = null;
+    }
+    const checked = current !== null;
+    const total = current ? current.reduce((s, u) => s + u.value, 0) : (record?.total ?? 0);
+    const stale = record !== null && current !== null && utxoSetHash(current) !== record.utxoSetHash;
+    const base = {
+      ready: record !== null && !stale,
+      covers: record?.covers ?? 0,
+      total,
+      refreshedAt: record?.createdAt ?? null,
+      stale,
+      checked,
+      txid: record?.txid ?? null,
+      fee: record?.fee ?? null,
+      problem: this.#problem,
+    };
+    return { ...base, summary: recoverySummary(base) };
+  }
+
+  async #refresh(): Promise<void> {
+    assertCanMoveCoins(this.#mode, 'recovery');
+    try {
+      await this.#refreshUnchecked();
+      this.#problem = null;
+    } catch (err) {
+      this.#problem = `The last refresh failed: ${err instanceof Error ? err.message : String(err)}`;
+      throw err;
+    }
+  }
+
+  async #refreshUnchecked(): Promise<void> {
+    const policy = walletPolicy((await this.#client.config()).config, { maximumFee: this.#maximumFee });
+    if (policy.network !== this.account.network) {
+      throw new Error(`The exchange runs on ${policy.network}, but this account is on ${this.account.network}`);
+    }
+    const before = confirmedOutpoints(await this.#chain.addressUtxos(this.account.accountid));
+    if (before.length === 0) {
+      // nothing to recover; a stored transaction would spend coins that are gone
+      await fs.rm(this.file, { force: true });
+      return;
+    }
+    const server = await this.#client.recoveryTx();
+    if (!isRecord(server) || typeof server.tx !== 'string') throw new Error('The exchange sent no recovery transaction');
+    // read the UTXO set after the exchange made its transaction, so a block mined in between is included
+    const utxos = confirmedOutpoints(await this.#chain.addressUtxos(this.account.accountid));
+    let tx: Transaction;
+    try {
+      tx = Transaction.fromHex(server.tx.trim());
+    } catch {
+      throw new Error('The exchange sent a recovery transaction that does not decode');
+    }
+    const { prevTxs, unavailableReason } = await fetchPrevTxs(this.#chain, txOutpoints(tx).map((o) => o.txid));
+    const claimed = Array.isArray(server.inputs) ? server.inputs.filter((u) => isRecord(u)) : undefined;
+    const context: ReviewContext = {
+      account: this.account,
+      intent: { kind: 'recovery' },
+      maximumFee: policy.maximumFee,
+      declaredNetwork: policy.network,
+      accountUtxos: utxos,
+      claimedInputs: claimed as Outpoint[] | undefined,
+      prevTxs,
+      prevTxsUnavailableReason: unavailableReason,
+    };
+    let r: Review;
+    try {
+      r = review(tx, context);
+    } catch (err) {
+      // a malformed `inputs` claim is the exchange's fault: review without it rather than fail obscurely
+      if (!claimed) throw err;
+      r = review(tx, { ...context, claimedInputs: undefined });
+      context.claimedInputs = undefined;
+    }
+    if (!r.ok) throw new ReviewRefused(r);
+    if (this.#confirmer) {
+      const ok: unknown = await this.#confirmer.confirm(r);
+      if (ok !== true) throw new ConfirmationRejected(r);
+    }
+    const signer: Signer = typeof this.#signer === 'function' ? await this.#signer() : this.#signer;
+    const signed = signReviewed(tx, context, signer);
+    // an independent full check before anything is stored: both signatures on every input
+    if (!signed.complete || !verifyTransaction(signed.tx, parseRedeem(this.account.redeem)).complete) {
+      throw new Error('The co-signed recovery transaction is not complete');
+    }
+    const byKey = new Map(utxos.map((u) => [`${u.txid}:${u.vout}`, u.value]));
+    const inputs = r.inputs.map((i) => ({ txid: i.txid, vout: i.vout, value: i.value ?? byKey.get(`${i.txid}:${i.vout}`) ?? 0 }));
+    const record: RecoveryRecord = {
+      format: RECOVERY_FORMAT,
+      version: RECOVERY_VERSION,
+      network: this.account.network,
+      accountid: this.account.accountid,
+      userid: this.account.userid,
+      txid: signed.txid,
+      hex: signed.hex,
+      covers: r.coverage?.covered ?? inputs.reduce((s, i) => s + i.value, 0),
+      total: r.coverage?.total ?? utxos.reduce((s, u) => s + u.value, 0),
+      fee: r.fee ?? 0,
+      inputs,
+      createdAt: this.#now(),
+      utxoSetHash: utxoSetHash(utxos),
+    };
+    await writeAtomic(this.file, `${JSON.stringify(record, null, 2)}\n`);
+  }
+}
