@@ -4,7 +4,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import type { Config, WithdrawTx } from '../coinpit/types';
 import type { Chain, Utxo } from './chain/chain';
-import { buildSpend, buildP2pkhSpend } from './chain/build';
+import { buildSpend, buildP2pkhSpend, estimateSize } from './chain/build';
 import { classifyOutput, fromHex, toHex } from './chain/script';
 import { signMultisigInput, type Signer } from './chain/sign';
 import { multisigSignatures } from './chain/verify';
@@ -139,7 +139,11 @@ export function buildMarginOut(
     });
   let target = amount === 'all' ? free : amount;
   if (amount === 'all') {
-    // the fee depends on the inputs used: shrink until amount + fee fits the free margin
+    // Start from the fee of sweeping every margin UTXO to one output, then shrink until amount + fee
+    // fits the free margin: the fee depends on the inputs used.
+    const sweepFee = Math.round((config.feePerKB * estimateSize(utxos, 1)) / 1000);
+    target = free - sweepFee;
+    if (target <= dust) bad('Insufficient margin');
     for (let i = 0; i < 5; i++) {
       let built;
       try {
