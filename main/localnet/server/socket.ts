@@ -86,6 +86,9 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
     if (method === 'GET' && uri === '/state') {
       await ex.settled();
       const st = state();
+      // the 1.x clients ignore `state` and need the bands for their margin check: send them as a `priceband`
+      // first (before `state`, so a client that awaits `state` has already seen it), as with the orderbook below
+      if (Object.keys(st.bands).length > 0) socket.emit('priceband', st.bands);
       socket.emit('state', st);
       socket.emit('orderbook', st.orderbook);
       return;
