@@ -2,7 +2,7 @@
 // Only main/index.ts wires these; everything else sees the interfaces (tests use scripted ones).
 import { app, dialog, type BrowserWindow } from 'electron';
 import * as path from 'node:path';
-import { describeConfirmation, type Confirmer, type ConfirmRequest } from './services/confirmer';
+import { confirmRequest, describeConfirmation, type Confirmer, type ConfirmRequest, type ConfirmSubject } from './services/confirmer';
 import type { FileChooser, OpenFileRequest, SaveFileRequest } from './services/files';
 
 type WindowRef = () => BrowserWindow | null;
@@ -27,8 +27,8 @@ export class ElectronConfirmer implements Confirmer {
     this.#window = window;
   }
 
-  async confirm(request: ConfirmRequest): Promise<boolean> {
-    const options = confirmationDialogOptions(request);
+  async confirm(subject: ConfirmSubject): Promise<boolean> {
+    const options = confirmationDialogOptions(confirmRequest(subject));
     const win = this.#window();
     const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
     return response === 1;

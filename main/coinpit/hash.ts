@@ -29,6 +29,12 @@ export function isHex(value: unknown, bytes?: number): value is string {
   return typeof value === 'string' && HEX_RE.test(value) && (bytes === undefined || value.length === bytes * 2);
 }
 
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function sha256(data: HashInput): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytesOf(data)).digest());
 }

@@ -7,7 +7,8 @@ import { KeychainUnavailable } from '../wallet/keychain';
 import { VaultCorrupt, VaultError, VaultWrongPassphrase } from '../wallet/vault';
 import { ReviewRefused } from '../wallet/review';
 import { MoneyOperationRefused } from '../wallet/apikey-file';
-import { EsploraError } from './esplora';
+import { ChainClientError } from '../wallet/esplora';
+import { ConfirmationRejected } from '../wallet/confirm';
 
 /** An error a service means to show: a code the renderer can act on and a message for people. */
 export class ServiceError extends Error {
@@ -18,6 +19,9 @@ export class ServiceError extends Error {
     this.code = code;
   }
 }
+
+/** A plain Error (not one of the typed ones): what the wallet and protocol code throw for bad input. */
+export const isPlainError = (e: unknown): e is Error => e instanceof Error && e.constructor === Error;
 
 export const fail = (code: ErrorCode, message: string): never => {
   throw new ServiceError(code, message);
@@ -39,7 +43,8 @@ export function toIpcError(err: unknown, secrets: readonly (string | undefined)[
   if (err instanceof VaultWrongPassphrase) return out('BAD_PASSPHRASE', 'The vault passphrase is wrong.');
   if (err instanceof VaultCorrupt) return out('INTERNAL', err.message);
   if (err instanceof VaultError) return out('INTERNAL', err.message);
-  if (err instanceof EsploraError) return out('NETWORK', err.message);
+  if (err instanceof ConfirmationRejected) return out('DECLINED', err.message);
+  if (err instanceof ChainClientError) return out(err.kind === 'input' ? 'INVALID_INPUT' : 'NETWORK', err.message);
   if (err instanceof CoinpitError) {
     if (err.code === 'network' || err.code === 'timeout') return out('NETWORK', err.message);
     if (err.status === 503) return out('READONLY', err.message);

@@ -3,7 +3,7 @@
 // never passes through the renderer.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './json-store';
+import { writeFileAtomic } from '../wallet/atomic-file';
 
 export interface SaveFileRequest {
   title: string;
@@ -26,7 +26,7 @@ export interface FileChooser {
 
 /** Writes a file main produced (mode 0600: these files can hold keys). */
 export async function writeUserFile(file: string, text: string): Promise<void> {
-  await writeFileAtomic(file, text, 0o600);
+  await writeFileAtomic(file, text, { mode: 0o600 });
 }
 
 /** Reads a file the user chose, refusing anything larger than `maxBytes`. */

@@ -20,22 +20,22 @@ import type {
   ValueOf,
 } from '../../preload/contract';
 import type { ApiKey } from '../coinpit/auth';
-import { generateWif, parseWif, p2pkhAddress, type NetworkName } from '../coinpit/identity';
-import { toHex } from '../coinpit/hash';
+import { generateWif, identity, networkOf, type Identity, type NetworkName } from '../coinpit/identity';
 import { serializePrivateKeyFile } from '../coinpit/keyfile';
 import type { FeedOptions } from '../coinpit/feed';
-import { createAuthorizedApiKey, exportApiKeyFile, importApiKeyFile, apiKeyRegistration } from '../wallet/apikey-file';
+import { createAuthorizedApiKey, exportApiKeyFile, importApiKeyFile } from '../wallet/apikey-file';
+import { importColdKey, loadColdKey, registerColdKey } from '../wallet/coldkey';
+import { requireConfirmation, type Confirmer } from '../wallet/confirm';
 import type { KeychainProbe, KeyStore } from '../wallet/keychain';
 import { signerFromWif } from '../wallet/multisig';
 import type { Review } from '../wallet/review';
 import type { Timers } from './book-coalescer';
-import type { Confirmer } from './confirmer';
-import { ServiceError } from './errors';
+import { isPlainError, ServiceError } from './errors';
 import { readUserFile, writeUserFile, type FileChooser } from './files';
 import { Keystores } from './keystores';
 import { parseImportedFile, reviewImported, serverKeyFromFile, signImported, type ImportedFile, type SignedImport } from './offline-files';
 import { newProfileId, ProfileStore, summary, type ProfileRecord } from './profile-store';
-import { ProfileSession, type Credential, type EventSink } from './session';
+import { disconnectedStatus as idleStatus, NO_RECOVERY, ProfileSession, type Credential, type EventSink } from './session';
 import { MAX_FILE_TEXT } from '../ipc-schemas';
 
 /** One implementation per contract method; the argument has already been validated. */
@@ -92,6 +92,29 @@ type StoredSecret = { wif: string } | { apiKey: ApiKey };
 
 const apiKeySecretId = (profileId: string, name: string) => `${profileId}~apikey~${name}`;
 
+/** A new profile without a key yet. */
+function newProfileRecord(name: string, network: NetworkChoice, keystore: ProfileRecord['keystore']): ProfileRecord {
+  return {
+    id: newProfileId(),
+    name,
+    network,
+    keystore,
+    credential: 'coin-key',
+    hasKey: false,
+    userid: null,
+    publicKey: null,
+    apiKeyName: null,
+    createdAt: Date.now(),
+    apiKeys: [],
+    serverPublicKey: null,
+  };
+}
+
+/** An API key whose secret this profile holds, as the renderer sees it (never the secret). */
+function localKeyInfo(key: ApiKey): ApiKeyInfo {
+  return { name: key.name, role: key.role, apiPublicKey: key.apiPublicKey, userid: key.userid, registered: false, local: true };
+}
+
 /** The network a key must be for on this choice, or null when any (a custom server). */
 function requiredNetwork(choice: NetworkChoice): NetworkName | null {
   if (choice.kind === 'local') return 'testnet';
@@ -125,21 +148,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   // ---- first run: a default profile on the Local network, its keystore the keychain when it works
   if (store.list().length === 0) {
     const probe = await keystores.keychainProbe();
-    const record: ProfileRecord = {
-      id: newProfileId(),
-      name: 'Local',
-      network: { kind: 'local' },
-      keystore: probe.ok ? 'keychain' : 'vault',
-      credential: 'coin-key',
-      hasKey: false,
-      userid: null,
-      publicKey: null,
-      apiKeyName: null,
-      createdAt: Date.now(),
-      apiKeys: [],
-      serverPublicKey: null,
-    };
-    await store.add(record, true);
+    await store.add(newProfileRecord('Local', { kind: 'local' }, probe.ok ? 'keychain' : 'vault'), true);
   }
 
   // ---- helpers
@@ -233,16 +242,25 @@ export async function createServices(options: ServicesOptions): Promise<Services
     }
   }
 
-  async function saveFile(title: string, suggestedName: string, text: string): Promise<{ path: string }> {
+  async function choosePath(title: string, suggestedName: string): Promise<string> {
     const chosen = await options.files.choosePath({ title, suggestedName });
     if (!chosen) throw new ServiceError('CANCELLED', 'The file was not saved.');
+    return chosen;
+  }
+
+  async function saveFile(title: string, suggestedName: string, text: string): Promise<{ path: string }> {
+    const chosen = await choosePath(title, suggestedName);
     await writeUserFile(chosen, text);
     return { path: chosen };
   }
 
   function keyNetworkOf(p: ProfileRecord): NetworkName | null {
     if (!p.userid) return null;
-    return p.userid.startsWith('1') ? 'bitcoin' : 'testnet';
+    try {
+      return networkOf(p.userid);
+    } catch {
+      return null; // a hand-edited profiles.json: treat the key's network as unknown rather than fail every call
+    }
   }
 
   async function offlineContext(p: ProfileRecord, imported: ImportedFile) {
@@ -278,9 +296,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
       if ('apiKey' in s) return s.apiKey;
     }
     const ks = await keystores.store(p.keystore);
-    const raw = await ks.get(apiKeySecretId(p.id, name));
-    if (!raw) throw new ServiceError('NOT_FOUND', `The secret of API key ${name} is not held by this profile.`);
-    const key = JSON.parse(raw) as ApiKey;
+    const id = apiKeySecretId(p.id, name);
+    let key: ApiKey;
+    try {
+      key = await loadColdKey(ks, id); // checked again: a keychain entry is not trusted blindly
+    } catch (e) {
+      if (!isPlainError(e)) throw e;
+      if ((await ks.get(id)) === undefined) throw new ServiceError('NOT_FOUND', `The secret of API key ${name} is not held by this profile.`);
+      throw new ServiceError('INTERNAL', `The stored secret of API key ${name} is unusable: ${e.message}`);
+    }
     hold(key.secretKey);
     return key;
   }
@@ -288,17 +312,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const disconnectedStatus = (): ConnectionStatus => {
     const id = store.activeId;
     const p = id ? store.get(id) : undefined;
-    return {
-      state: 'disconnected',
-      profileId: id,
-      network: p ? networkInfo(p.network, keyNetworkOf(p)) : null,
-      readonly: false,
-      skewMs: 0,
-      serverTime: null,
-      accountid: null,
-      serverAddress: null,
-      lastError: null,
-    };
+    return idleStatus(id, p ? networkInfo(p.network, keyNetworkOf(p)) : null);
   };
 
   // ---- the table
@@ -314,20 +328,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         throw new ServiceError('CONFLICT', `A profile named "${req.name}" already exists.`);
       }
       await keystores.store(req.keystore, req.passphrase); // the choice must work now: no silent downgrade later
-      const record: ProfileRecord = {
-        id: newProfileId(),
-        name: req.name,
-        network: req.network,
-        keystore: req.keystore,
-        credential: 'coin-key',
-        hasKey: false,
-        userid: null,
-        publicKey: null,
-        apiKeyName: null,
-        createdAt: Date.now(),
-        apiKeys: [],
-        serverPublicKey: null,
-      };
+      const record = newProfileRecord(req.name, req.network, req.keystore);
       await store.add(record);
       return summary(record);
     },
@@ -336,19 +337,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
       hold(req.wif, req.passphrase);
       const p = profile(req.id);
       if (p.hasKey) throw new ServiceError('CONFLICT', 'This profile already has a key. Create a new profile to import another.');
-      let parsed;
+      let id: Identity;
       try {
-        parsed = parseWif(req.wif);
+        id = identity(req.wif);
       } catch (e) {
         throw new ServiceError('INVALID_INPUT', e instanceof Error ? `The key cannot be used: ${e.message}` : 'The key cannot be used.');
       }
       const want = requiredNetwork(p.network);
-      if (want && parsed.network !== want) {
-        throw new ServiceError('INVALID_INPUT', `This is a ${parsed.network === 'bitcoin' ? 'mainnet' : 'testnet'} key; the profile's network needs a ${want === 'bitcoin' ? 'mainnet' : 'testnet'} key.`);
+      if (want && id.network !== want) {
+        throw new ServiceError('INVALID_INPUT', `This is a ${id.network === 'bitcoin' ? 'mainnet' : 'testnet'} key; the profile's network needs a ${want === 'bitcoin' ? 'mainnet' : 'testnet'} key.`);
       }
-      const publicKey = toHex(parsed.publicKey);
       await writeSecret(p, { wif: req.wif.trim() }, req.passphrase);
-      const next = await store.update(p.id, (x) => ({ ...x, hasKey: true, credential: 'coin-key', publicKey, userid: p2pkhAddress(publicKey, parsed.network) }));
+      const next = await store.update(p.id, (x) => ({ ...x, hasKey: true, credential: 'coin-key', publicKey: id.publicKey, userid: id.userid }));
       return summary(next);
     },
 
@@ -359,9 +359,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
       const network = requiredNetwork(p.network) ?? 'testnet';
       const wif = generateWif(network);
       hold(wif);
-      const publicKey = toHex(parseWif(wif).publicKey);
+      const { publicKey, userid } = identity(wif);
       await writeSecret(p, { wif }, req.passphrase);
-      const next = await store.update(p.id, (x) => ({ ...x, hasKey: true, credential: 'coin-key', publicKey, userid: p2pkhAddress(publicKey, network) }));
+      const next = await store.update(p.id, (x) => ({ ...x, hasKey: true, credential: 'coin-key', publicKey, userid }));
       return summary(next);
     },
 
@@ -440,6 +440,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         emit,
         confirmer: options.confirmer,
         local: p.network.kind === 'local',
+        recoveryDir: path.join(options.dataDir, 'recovery'),
         fetch: options.fetch,
         feed: options.feed,
         timers: options.timers,
@@ -494,14 +495,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     walletMarginIn: async (req) => need().marginIn(req.amount),
     walletMarginOut: async (req) => need().marginOut(req),
     walletWithdraw: async (req) => need().withdraw(req),
-    walletRecoveryStatus: async () =>
-      session ? session.recoveryStatus() : { state: 'none', review: null, updatedAt: null, txid: null, message: null },
+    walletRecoveryStatus: async () => (session ? session.recoveryStatus() : { ...NO_RECOVERY }),
     walletRecoveryRefresh: async () => need().recoveryRefresh(),
-    walletRecoveryExport: async () => {
-      const s = need();
-      const hex = s.recoveryHex();
-      return saveFile('Save the signed recovery transaction', 'coinpit-desk-recovery-tx.txt', `${hex}\n`);
-    },
+    walletRecoveryExport: async () => need().recoveryExport(() => choosePath('Save the signed recovery transaction', 'coinpit-desk-recovery-tx.txt')),
     walletRecoveryBroadcast: async () => need().recoveryBroadcast(),
     walletFaucet: async (req) => need().faucet(req),
 
@@ -541,15 +537,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       const r = reviewImported(entry.imported, ctx);
       entry.review = r;
       if (!r.ok) throw new ServiceError('REVIEW_REFUSED', `Refused to sign: ${r.refusals.map((x) => x.message).join('; ')}`);
-      const yes = await options.confirmer.confirm({
-        action: 'sign-file',
-        title: `Sign ${entry.fileName ?? 'the imported transaction'}`,
-        review: r,
-        amount: r.amount,
-        destination: r.outputs.filter((o) => o.role !== 'change').map((o) => o.address ?? 'script').join(', ') || null,
-        fee: r.fee,
-      });
-      if (!yes) throw new ServiceError('DECLINED', 'Not confirmed: nothing was signed.');
+      await requireConfirmation(options.confirmer, { kind: 'sign-file', fileName: entry.fileName, review: r });
       const secret = await readSecret(p);
       if (!('wif' in secret)) throw new ServiceError('UNSUPPORTED', 'Signing needs the coin key.');
       const signed = signImported(entry.imported, signerFromWif(secret.wif), ctx);
@@ -590,9 +578,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       if (!('wif' in secret)) throw new ServiceError('UNSUPPORTED', 'Only a profile with its coin key can authorize API keys.');
       const key = createAuthorizedApiKey(secret.wif, { role: req.role, ...(p.serverPublicKey ? { serverPublicKey: p.serverPublicKey } : {}) });
       hold(key.secretKey);
-      const ks = await keystores.store(p.keystore);
-      await ks.set(apiKeySecretId(p.id, key.name), JSON.stringify(key));
-      const info: ApiKeyInfo = { name: key.name, role: key.role, apiPublicKey: key.apiPublicKey, userid: key.userid, registered: false, local: true };
+      await importColdKey(key, await keystores.store(p.keystore), apiKeySecretId(p.id, key.name));
+      const info = localKeyInfo(key);
       await store.update(p.id, (x) => ({ ...x, apiKeys: [...x.apiKeys.filter((k) => k.name !== key.name), info] }));
       return info;
     },
@@ -615,11 +602,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
         throw new ServiceError('INVALID_INPUT', e instanceof Error ? e.message : 'The API key file cannot be used.');
       }
       hold(key.secretKey);
-      const keyNet: NetworkName = key.userid.startsWith('1') ? 'bitcoin' : 'testnet';
       const want = requiredNetwork(p.network);
-      if (want && want !== keyNet) throw new ServiceError('INVALID_INPUT', "The API key is for another network than this profile's.");
+      if (want && want !== networkOf(key.userid)) throw new ServiceError('INVALID_INPUT', "The API key is for another network than this profile's.");
       await writeSecret(p, { apiKey: key });
-      const info: ApiKeyInfo = { name: key.name, role: key.role, apiPublicKey: key.apiPublicKey, userid: key.userid, registered: false, local: true };
+      const info = localKeyInfo(key);
       await store.update(p.id, (x) => ({
         ...x,
         hasKey: true,
@@ -637,7 +623,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       const s = need();
       apiKeyInfo(p, req.name);
       const key = await loadApiKey(p, req.name);
-      await s.client.registerApiKey(apiKeyRegistration(key));
+      await registerColdKey(key, s.client);
       const next = await store.update(p.id, (x) => ({ ...x, apiKeys: x.apiKeys.map((k) => (k.name === req.name ? { ...k, registered: true } : k)) }));
       return apiKeyInfo(next, req.name);
     },

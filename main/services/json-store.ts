@@ -3,8 +3,8 @@
 // replaced: it is renamed to `<name>.corrupt-<time>` and the load reports that, so the user can be told.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import { writeFileAtomic } from '../wallet/atomic-file';
 
 export type LoadResult<T> =
   /** the file exists and is valid */
@@ -14,36 +14,8 @@ export type LoadResult<T> =
   /** the file was unreadable or invalid and has been moved aside to `movedTo` */
   | { status: 'corrupt'; movedTo: string; reason: string };
 
-/** Writes `text` to `file` so that a reader sees either the old or the new content, never a mix. */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', mode);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  // Make the rename itself durable; not every platform lets a directory be opened (Windows), which is fine.
-  try {
-    const d = await fs.open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
+// The atomic write itself is the wallet's (vault, recovery file and key files use the same one).
+export { writeFileAtomic } from '../wallet/atomic-file';
 
 /** `<file>.corrupt-<ISO time without colons>`, unique even when two land in the same millisecond. */
 export async function moveAside(file: string, now: Date = new Date()): Promise<string> {

@@ -1,7 +1,7 @@
 // One connected profile: the REST client and the live feed for its exchange, the chain API, and the wallet
 // operations that need both. The WIF or API secret key is handed to the CoinpitClient and to a Signer and is
-// not kept anywhere else in this object. Every coin-moving action builds or fetches the transaction, reviews it,
-// asks the Confirmer with that review, and signs only after a yes.
+// not kept anywhere else in this object. The coin-moving actions are the wallet's (WalletFlows, RecoveryKeeper):
+// each builds or fetches the transaction, reviews it, asks the Confirmer with that review, and signs only after a yes.
 import { randomUUID } from 'node:crypto';
 import type {
   Account,
@@ -38,14 +38,17 @@ import { CoinpitClient, type SessionInfo } from '../coinpit/rest';
 import type { OrderRequest, PatchOp, State } from '../coinpit/types';
 import { walletAccount, type WalletAccount } from '../wallet/account';
 import { assertCanMoveCoins } from '../wallet/apikey-file';
-import { signReviewed } from '../wallet/cosign';
+import { addressBalanceView } from '../wallet/balances';
+import { coldKeyClient } from '../wallet/coldkey';
+import { ConfirmationRejected, isReviewSubject, requireConfirmation, type Confirmer } from '../wallet/confirm';
+import { depositRequest } from '../wallet/deposit';
+import { EsploraClient, type ChainSource } from '../wallet/esplora';
+import { WalletFlows, type SpendResult } from '../wallet/flows';
 import { signerFromWif, type Signer } from '../wallet/multisig';
-import { review, type Intent, type Review, type ReviewContext } from '../wallet/review';
-import { buildMarginIn, buildWithdraw, btcfy, filterUnspents, type Outpoint } from '../wallet/txbuild';
+import { RecoveryKeeper, type RecoveryRecord, type RecoveryStatus as KeeperStatus } from '../wallet/recovery';
+import { ReviewRefused, type Review } from '../wallet/review';
 import { BookCoalescer, type Timers } from './book-coalescer';
-import type { Confirmer } from './confirmer';
-import { Esplora } from './esplora';
-import { ServiceError } from './errors';
+import { isPlainError, ServiceError } from './errors';
 import { accountOrders, FillTracker } from './fills';
 
 // The contract restates Review for the renderer; this line fails to compile if the two drift apart.
@@ -64,6 +67,8 @@ export interface SessionOptions {
   confirmer: Confirmer;
   /** the local exchange: enables the faucet */
   local: boolean;
+  /** where the recovery transaction of each account is kept (RecoveryKeeper's data directory) */
+  recoveryDir: string;
   fetch?: typeof fetch;
   feed?: Partial<Omit<FeedOptions, 'client'>>;
   timers?: Timers;
@@ -71,15 +76,33 @@ export interface SessionOptions {
   onServerKey?: (serverPublicKey: string) => void;
 }
 
-const EMPTY_STATUS: Omit<ConnectionStatus, 'profileId' | 'network'> = {
-  state: 'disconnected',
-  readonly: false,
-  skewMs: 0,
-  serverTime: null,
-  accountid: null,
-  serverAddress: null,
-  lastError: null,
-};
+/** The status of a profile that is not connected. */
+export function disconnectedStatus(profileId: string | null, network: NetworkInfo | null): ConnectionStatus {
+  return { state: 'disconnected', profileId, network, readonly: false, skewMs: 0, serverTime: null, accountid: null, serverAddress: null, lastError: null };
+}
+
+/** The recovery state before anything was fetched. */
+export const NO_RECOVERY: Readonly<RecoveryStatus> = Object.freeze({ state: 'none', review: null, updatedAt: null, txid: null, message: null });
+
+interface WalletParts {
+  flows: WalletFlows;
+  keeper: RecoveryKeeper;
+}
+
+/** The wallet throws plain Errors about what was asked (amount, address, funds, label): those are INVALID_INPUT. */
+async function asInputError<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (isPlainError(e)) throw new ServiceError('INVALID_INPUT', e.message);
+    throw e;
+  }
+}
+
+/** The transaction as the chain will know it when the exchange's reply names it, else the one the user signed. */
+function sentTx(r: SpendResult): SentTx {
+  return { txid: r.txid ?? r.signedTxid, review: r.review };
+}
 
 export class ProfileSession {
   readonly profileId: string;
@@ -95,17 +118,17 @@ export class ProfileSession {
   readonly #books: BookCoalescer;
   readonly #fills = new FillTracker();
   readonly #onServerKey: ((key: string) => void) | undefined;
+  readonly #recoveryDir: string;
   #feed: Feed | null = null;
-  #esplora: Esplora | null = null;
+  #esplora: EsploraClient | null = null;
+  #walletParts: WalletParts | null = null;
   #status: ConnectionStatus;
   #config: Config | null = null;
   #instruments: Record<string, Instrument> = {};
   #bands: Record<string, Band> = {};
   #bookCache: Record<string, OrderBook> = {};
   #account: Account | null = null;
-  #recovery: RecoveryStatus = { state: 'none', review: null, updatedAt: null, txid: null, message: null };
-  #recoveryHex: string | null = null;
-  #recoveryInputs: string[] = [];
+  #recovery: RecoveryStatus = { ...NO_RECOVERY };
   #unsubscribe: (() => void)[] = [];
   #closed = false;
 
@@ -119,17 +142,18 @@ export class ProfileSession {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#feedOptions = options.feed ?? {};
     this.#onServerKey = options.onServerKey;
+    this.#recoveryDir = options.recoveryDir;
     const c = options.credential;
     this.client =
       c.kind === 'coin-key'
         ? new CoinpitClient({ baseUrl: options.network.coinpitUrl, wif: c.wif, fetch: this.#fetch })
-        : new CoinpitClient({ baseUrl: options.network.coinpitUrl, apiKey: c.apiKey, fetch: this.#fetch });
+        : coldKeyClient(c.apiKey, { baseUrl: options.network.coinpitUrl, fetch: this.#fetch });
     this.#signer = c.kind === 'coin-key' ? signerFromWif(c.wif) : null;
     this.#books = new BookCoalescer(
       (u) => (u.event === 'book' ? this.#emit('book', { symbol: u.symbol, book: u.book }) : this.#emit('bookDiff', { symbol: u.symbol, diff: u.diff })),
       { timers: options.timers },
     );
-    this.#status = { ...EMPTY_STATUS, profileId: this.profileId, network: this.network };
+    this.#status = disconnectedStatus(this.profileId, this.network);
   }
 
   // ------------------------------------------------------------------ connection
@@ -160,7 +184,8 @@ export class ProfileSession {
       this.#applyState(state);
       this.#applyAccount(account, true);
       const esploraUrl = this.network.esploraUrl || state.config.esplora;
-      this.#esplora = esploraUrl ? new Esplora(esploraUrl, { fetch: this.#fetch }) : null;
+      this.#esplora = esploraUrl ? new EsploraClient(esploraUrl, { fetch: this.#fetch }) : null;
+      this.#walletParts = null;
       const info = this.client.session;
       this.#setStatus({
         state: 'connected',
@@ -463,6 +488,8 @@ export class ProfileSession {
   }
 
   // ------------------------------------------------------------------ wallet
+  // The money layer is the wallet's (main/wallet): WalletFlows for margin in/out and withdraw, RecoveryKeeper for the
+  // recovery transaction, balances and deposit helpers. This part adapts them to the contract's shapes and errors.
 
   #walletAccount(): WalletAccount {
     const info = this.client.session;
@@ -470,239 +497,186 @@ export class ProfileSession {
     return walletAccount({ network: info.network, publicKey: info.publicKey, serverPublicKey: info.serverPublicKey, userid: info.userid });
   }
 
-  #chain(): Esplora {
+  #chain(): ChainSource {
     if (!this.#esplora) throw new ServiceError('UNSUPPORTED', 'This network has no chain API configured.');
     return this.#esplora;
   }
 
-  #coinSigner(operation: Parameters<typeof assertCanMoveCoins>[1]): Signer {
-    assertCanMoveCoins(this.#credentialKind, operation);
-    if (!this.#signer) throw new ServiceError('UNSUPPORTED', 'This profile has no coin key.');
-    return this.#signer;
+  /** WalletFlows and RecoveryKeeper for this account, made on first use (the account needs the server key). */
+  #wallet(): WalletParts {
+    if (this.#walletParts) return this.#walletParts;
+    const account = this.#walletAccount();
+    const chain = this.#chain();
+    const mode = this.#credentialKind;
+    const signer = (): Signer => {
+      if (!this.#signer) throw new ServiceError('UNSUPPORTED', 'This profile has no coin key.');
+      return this.#signer;
+    };
+    this.#walletParts = {
+      flows: new WalletFlows({ account, client: this.client, chain, signer, confirmer: this.#confirmer, mode }),
+      keeper: new RecoveryKeeper({ account, client: this.client, chain, signer, confirmer: this.#confirmer, mode, dataDir: this.#recoveryDir }),
+    };
+    return this.#walletParts;
   }
 
   async balances(): Promise<Balances> {
     this.#need();
     const account = this.#walletAccount();
-    const [multisig, margin, acct] = await Promise.all([this.#chain().balance(account.accountid), this.client.marginInfo(), this.client.account()]);
+    const [multisig, margin, acct] = await Promise.all([addressBalanceView(this.#chain(), account.accountid), this.client.marginInfo(), this.client.account()]);
     const pnl = acct.pnl?.pnl ?? 0;
     return {
-      multisig: { address: account.accountid, ...multisig },
+      multisig: { address: multisig.address, confirmed: multisig.confirmed, unconfirmed: multisig.unconfirmed },
       margin,
       pnl,
-      total: multisig.confirmed + multisig.unconfirmed + margin.balance + pnl,
+      total: multisig.total + margin.balance + pnl,
     };
   }
 
-  depositAddress(req: DepositAddressRequest): DepositAddress {
+  async depositAddress(req: DepositAddressRequest): Promise<DepositAddress> {
     this.#need();
-    const address = this.#walletAccount().accountid;
-    const params = new URLSearchParams();
-    if (req.amount !== undefined) params.set('amount', btcfy(req.amount));
-    if (req.label !== undefined) params.set('label', req.label);
-    const query = params.toString().replace(/\+/g, '%20');
-    return { address, bip21: `bitcoin:${address}${query ? `?${query}` : ''}` };
-  }
-
-  /** Everything a review needs from the chain: the account's confirmed UTXOs and their previous transactions. */
-  async #chainContext(account: WalletAccount) {
-    const chain = this.#chain();
-    const unspents = await chain.utxos(account.accountid);
-    const confirmed: Outpoint[] = filterUnspents(unspents).map((u) => ({ txid: u.txid, vout: u.vout, value: u.value }));
-    const prevTxs = await chain.prevTxs(confirmed.map((u) => u.txid));
-    return { unspents, confirmed, prevTxs };
-  }
-
-  #policy() {
-    const c = this.config();
-    return { feePerKB: c.feePerKB, dust: c.bitcoinDust, minimumFee: c.minimumFee, maximumFee: c.maximumFee };
-  }
-
-  async #reviewConfirmSign(
-    hex: string,
-    context: ReviewContext,
-    signer: Signer,
-    confirm: { action: 'margin-in' | 'withdraw'; title: string; destination: string },
-  ) {
-    const r = review(hex, context);
-    if (!r.ok) throw new ServiceError('REVIEW_REFUSED', `Refused to sign: ${r.refusals.map((x) => x.message).join('; ')}`);
-    const yes = await this.#confirmer.confirm({ action: confirm.action, title: confirm.title, review: r, amount: r.amount, destination: confirm.destination, fee: r.fee });
-    if (!yes) throw new ServiceError('DECLINED', 'Not confirmed: nothing was signed.');
-    return signReviewed(hex, context, signer);
+    const account = this.#walletAccount();
+    const d = await asInputError(() => depositRequest(account, { ...(req.amount !== undefined ? { amount: req.amount } : {}), ...(req.label !== undefined ? { label: req.label } : {}) }));
+    return { address: d.address, bip21: d.uri };
   }
 
   async marginIn(amount: number | 'max'): Promise<SentTx> {
     this.#need();
-    const signer = this.#coinSigner('margin-in');
-    const account = this.#walletAccount();
-    const { unspents, confirmed, prevTxs } = await this.#chainContext(account);
-    let built;
-    try {
-      built = buildMarginIn(account, unspents, { ...this.#policy(), amount });
-    } catch (e) {
-      throw new ServiceError('INVALID_INPUT', e instanceof Error ? e.message : 'The margin transfer cannot be built.');
-    }
-    const context: ReviewContext = {
-      account,
-      intent: { kind: 'margin-in', amount } satisfies Intent,
-      maximumFee: this.config().maximumFee,
-      declaredNetwork: this.config().network,
-      accountUtxos: confirmed,
-      prevTxs,
-    };
-    const signed = await this.#reviewConfirmSign(built.hex, context, signer, {
-      action: 'margin-in',
-      title: `Move ${btcfy(built.amount)} BTC to trading margin`,
-      destination: account.serverAddress,
-    });
-    await this.client.marginIn([signed.hex]);
-    return { txid: signed.txid, review: signed.review };
+    assertCanMoveCoins(this.#credentialKind, 'margin-in');
+    const { flows } = this.#wallet();
+    return sentTx(await asInputError(() => flows.marginIn(amount)));
   }
 
   async marginOut(req: MarginOutRequest): Promise<MarginOutResult> {
     this.#need();
     assertCanMoveCoins(this.#credentialKind, 'margin-out');
-    const account = this.#walletAccount();
-    const amount = req.amount === 'all' ? (await this.client.marginInfo()).available : req.amount;
-    const yes = await this.#confirmer.confirm({
-      action: 'margin-out',
-      title: req.amount === 'all' ? 'Move all free margin back to the wallet' : `Move ${btcfy(amount)} BTC from margin back to the wallet`,
-      review: null,
-      amount,
-      destination: account.accountid,
-      fee: null,
-    });
-    if (!yes) throw new ServiceError('DECLINED', 'Not confirmed: nothing was moved.');
-    const ack = req.amount === 'all' ? await this.client.marginOutAll() : await this.client.marginOut(req.amount);
-    const txid = ack && typeof ack === 'object' && typeof (ack as { txid?: unknown }).txid === 'string' ? (ack as { txid: string }).txid : null;
-    return { amount, txid };
+    const { flows } = this.#wallet();
+    const amount = req.amount;
+    if (amount !== 'all') {
+      const r = await asInputError(() => flows.marginOut(amount));
+      return { amount, txid: r.txid };
+    }
+    // what "all" means, read before the move: the reply may not say how much it moved
+    const available = (await this.client.marginInfo()).available;
+    const r = await asInputError(() => flows.marginOutAll());
+    return { amount: r.moved ?? available, txid: r.txid };
   }
 
   async withdraw(req: WithdrawRequest): Promise<SentTx> {
     this.#need();
-    const signer = this.#coinSigner('withdraw');
-    const account = this.#walletAccount();
-    const { unspents, confirmed, prevTxs } = await this.#chainContext(account);
-    let built;
-    try {
-      built = buildWithdraw(account, unspents, req.address, { ...this.#policy(), ...(req.feePerKB !== undefined ? { feePerKB: req.feePerKB } : {}), amount: req.amount });
-    } catch (e) {
-      throw new ServiceError('INVALID_INPUT', e instanceof Error ? e.message : 'The withdrawal cannot be built.');
-    }
-    const context: ReviewContext = {
-      account,
-      intent: { kind: 'withdraw', destination: req.address, amount: req.amount },
-      maximumFee: this.config().maximumFee,
-      declaredNetwork: this.config().network,
-      accountUtxos: confirmed,
-      prevTxs,
-    };
-    const signed = await this.#reviewConfirmSign(built.hex, context, signer, {
-      action: 'withdraw',
-      title: `Withdraw ${btcfy(built.amount)} BTC to ${req.address}`,
-      destination: req.address,
-    });
-    const reply = await this.client.withdraw(signed.hex);
-    return { txid: typeof reply?.txid === 'string' ? reply.txid : signed.txid, review: signed.review };
+    assertCanMoveCoins(this.#credentialKind, 'withdraw');
+    const { flows } = this.#wallet();
+    return sentTx(await asInputError(() => flows.withdraw(req.address, req.amount, req.feePerKB !== undefined ? { feePerKB: req.feePerKB } : {})));
   }
 
   // ---- recovery
 
-  #setRecovery(change: Partial<RecoveryStatus>): RecoveryStatus {
-    this.#recovery = { ...this.#recovery, ...change, updatedAt: Date.now() };
+  /** Remembers (and announces, when it changed or `announce`) the recovery state. */
+  #noteRecovery(next: RecoveryStatus, announce: boolean): RecoveryStatus {
+    const prev = this.#recovery;
+    const same =
+      prev.state === next.state && prev.txid === next.txid && prev.message === next.message && (prev.review?.txid ?? null) === (next.review?.txid ?? null);
+    if (same && !announce) return structuredClone(prev);
+    this.#recovery = same ? { ...next, updatedAt: next.updatedAt ?? prev.updatedAt } : next;
     this.#emit('recovery', structuredClone(this.#recovery));
     return structuredClone(this.#recovery);
   }
 
-  /** The kept recovery state; a ready transaction whose inputs no longer match the multisig becomes stale. */
-  async recoveryStatus(): Promise<RecoveryStatus> {
-    if (this.#recovery.state === 'ready' && this.#esplora && this.connected) {
-      try {
-        const account = this.#walletAccount();
-        const utxos = filterUnspents(await this.#esplora.utxos(account.accountid)).map((u) => `${u.txid}:${u.vout}`).sort();
-        if (utxos.join(',') !== [...this.#recoveryInputs].sort().join(',')) {
-          return this.#setRecovery({ state: 'stale', message: 'The wallet changed since the recovery transaction was signed: refresh it.' });
-        }
-      } catch {
-        /* offline chain: keep the last known state */
-      }
+  /** The contract's view of what the keeper holds. */
+  #recoveryView(s: KeeperStatus, keeper: RecoveryKeeper): RecoveryStatus {
+    if (s.refreshedAt !== null) {
+      return {
+        state: s.stale ? 'stale' : 'ready',
+        review: keeper.signedReview(s.txid),
+        updatedAt: s.refreshedAt,
+        txid: s.txid,
+        message: s.stale ? 'The wallet changed since the recovery transaction was signed: refresh it.' : null,
+      };
     }
-    return structuredClone(this.#recovery);
+    if (s.checked && s.total === 0) return { state: 'empty', review: null, updatedAt: Date.now(), txid: null, message: 'The wallet is empty: there is nothing to recover.' };
+    // nothing stored: a refused or unconfirmed refresh of this session still says more than "none"
+    const last = this.#recovery;
+    if (last.state === 'refused' || last.state === 'unsigned') return last;
+    return { ...NO_RECOVERY, message: s.problem === null ? null : this.client.redact(s.problem) };
+  }
+
+  #keeperIfConnected(): RecoveryKeeper | null {
+    if (!this.connected || !this.#esplora) return null;
+    try {
+      return this.#wallet().keeper;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The kept recovery state; a stored transaction whose inputs no longer match the multisig is stale. */
+  async recoveryStatus(): Promise<RecoveryStatus> {
+    const keeper = this.#keeperIfConnected();
+    if (!keeper) return structuredClone(this.#recovery);
+    let s: KeeperStatus;
+    try {
+      s = await keeper.status();
+    } catch {
+      return structuredClone(this.#recovery); // an unreadable file or data dir: keep the last known state
+    }
+    return this.#noteRecovery(this.#recoveryView(s, keeper), false);
   }
 
   async recoveryRefresh(): Promise<RecoveryStatus> {
     this.#need();
-    const signer = this.#coinSigner('recovery');
-    const account = this.#walletAccount();
-    let wt;
+    assertCanMoveCoins(this.#credentialKind, 'recovery');
+    const { keeper } = this.#wallet();
+    const now = Date.now();
     try {
-      wt = await this.client.recoveryTx();
+      return this.#noteRecovery(this.#recoveryView(await keeper.refresh(), keeper), true);
     } catch (e) {
+      if (e instanceof ReviewRefused) {
+        return this.#noteRecovery({ state: 'refused', review: e.review, updatedAt: now, txid: null, message: this.client.redact(e.message) }, true);
+      }
+      if (e instanceof ConfirmationRejected) {
+        const review = isReviewSubject(e.subject) ? e.subject : null;
+        return this.#noteRecovery({ state: 'unsigned', review, updatedAt: now, txid: null, message: 'Not confirmed: the recovery transaction was not signed.' }, true);
+      }
       if (e instanceof CoinpitError && e.status === 422) {
-        this.#recoveryHex = null;
-        return this.#setRecovery({ state: 'empty', review: null, txid: null, message: 'The wallet is empty: there is nothing to recover.' });
+        return this.#noteRecovery({ state: 'empty', review: null, updatedAt: now, txid: null, message: 'The wallet is empty: there is nothing to recover.' }, true);
+      }
+      if (isPlainError(e)) {
+        // the exchange's transaction or config is unusable (does not decode, does not complete, wrong network)
+        return this.#noteRecovery({ state: 'refused', review: null, updatedAt: now, txid: null, message: this.client.redact(e.message) }, true);
       }
       throw e;
     }
-    const { confirmed, prevTxs } = await this.#chainContext(account);
-    const context: ReviewContext = {
-      account,
-      intent: { kind: 'recovery' },
-      maximumFee: this.config().maximumFee,
-      declaredNetwork: this.config().network,
-      accountUtxos: confirmed,
-      claimedInputs: Array.isArray(wt.inputs) ? wt.inputs : [],
-      prevTxs,
-    };
-    const r = review(wt.tx, context);
-    if (!r.ok) {
-      this.#recoveryHex = null;
-      return this.#setRecovery({ state: 'refused', review: r, txid: null, message: `Refused to sign: ${r.refusals.map((x) => x.message).join('; ')}` });
-    }
-    const yes = await this.#confirmer.confirm({
-      action: 'recovery-sign',
-      title: `Sign the recovery transaction (${btcfy(r.amount)} BTC to ${account.userid})`,
-      review: r,
-      amount: r.amount,
-      destination: account.userid,
-      fee: r.fee,
-    });
-    if (!yes) {
-      this.#recoveryHex = null;
-      return this.#setRecovery({ state: 'unsigned', review: r, txid: null, message: 'Not confirmed: the recovery transaction was not signed.' });
-    }
-    const signed = signReviewed(wt.tx, context, signer);
-    if (!signed.complete) {
-      this.#recoveryHex = null;
-      return this.#setRecovery({ state: 'refused', review: signed.review, txid: null, message: 'The signed recovery transaction is not complete.' });
-    }
-    this.#recoveryHex = signed.hex;
-    this.#recoveryInputs = signed.review.inputs.map((i) => `${i.txid}:${i.vout}`);
-    return this.#setRecovery({ state: 'ready', review: signed.review, txid: signed.txid, message: null });
   }
 
-  /** The complete signed recovery transaction (hex), for export. */
-  recoveryHex(): string {
-    if (!this.#recoveryHex || (this.#recovery.state !== 'ready' && this.#recovery.state !== 'stale')) {
-      throw new ServiceError('NOT_FOUND', 'There is no signed recovery transaction: refresh it first.');
-    }
-    return this.#recoveryHex;
+  async #storedRecovery(keeper: RecoveryKeeper): Promise<RecoveryRecord> {
+    const record = await keeper.load();
+    if (!record) throw new ServiceError('NOT_FOUND', 'There is no signed recovery transaction: refresh it first.');
+    return record;
+  }
+
+  /** Writes the stored recovery transaction (hex) to the file `choosePath` names (asked only when there is one). */
+  async recoveryExport(choosePath: () => Promise<string>): Promise<{ path: string }> {
+    this.#need();
+    const { keeper } = this.#wallet();
+    await this.#storedRecovery(keeper);
+    const file = await choosePath();
+    await keeper.export(file, 'hex');
+    return { path: file };
   }
 
   async recoveryBroadcast(): Promise<{ txid: string }> {
-    const hex = this.recoveryHex();
-    const r = this.#recovery.review;
-    const yes = await this.#confirmer.confirm({
-      action: 'recovery-broadcast',
-      title: 'Broadcast the recovery transaction: every coin in the wallet goes to your own address',
-      review: r,
-      amount: r?.amount ?? null,
-      destination: this.client.session?.userid ?? null,
-      fee: r?.fee ?? null,
+    this.#need();
+    const { keeper } = this.#wallet();
+    const record = await this.#storedRecovery(keeper);
+    const review = keeper.signedReview(record.txid);
+    await requireConfirmation(this.#confirmer, {
+      kind: 'recovery-broadcast',
+      txid: record.txid,
+      amount: review?.amount ?? record.covers - record.fee,
+      to: record.userid,
+      fee: record.fee,
+      review,
     });
-    if (!yes) throw new ServiceError('DECLINED', 'Not confirmed: nothing was broadcast.');
-    const txid = await this.#chain().broadcast(hex);
-    return { txid };
+    return { txid: await keeper.broadcast() };
   }
 
   // ---- local faucet

@@ -17,7 +17,8 @@ export interface WalletBalances {
   user: AddressBalanceView;
 }
 
-async function one(chain: Pick<ChainSource, 'addressBalance'>, address: string): Promise<AddressBalanceView> {
+/** The on-chain balance of one address. */
+export async function addressBalanceView(chain: Pick<ChainSource, 'addressBalance'>, address: string): Promise<AddressBalanceView> {
   const b = await chain.addressBalance(address);
   return { address, confirmed: b.confirmed, unconfirmed: b.unconfirmed, total: b.confirmed + b.unconfirmed };
 }
@@ -25,9 +26,9 @@ async function one(chain: Pick<ChainSource, 'addressBalance'>, address: string):
 export async function walletBalances(chain: Pick<ChainSource, 'addressBalance'>, id: Identity | WalletAccount): Promise<WalletBalances> {
   const account = walletAccount(id);
   const [multisig, margin, user] = await Promise.all([
-    one(chain, account.accountid),
-    one(chain, account.serverAddress),
-    one(chain, account.userid),
+    addressBalanceView(chain, account.accountid),
+    addressBalanceView(chain, account.serverAddress),
+    addressBalanceView(chain, account.userid),
   ]);
   return { multisig, margin, user };
 }

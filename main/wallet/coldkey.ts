@@ -5,12 +5,11 @@
 //                   vault), registerColdKey (`POST /auth/apikey`, which needs no coin key), coldKeyClient (a
 //                   CoinpitClient in SIGN mode). That client trades; it cannot move coins — the wallet refuses money
 //                   operations in this mode (assertCanMoveCoins) and the exchange answers 403.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { ApiKey, Role } from '../coinpit/auth';
 import { serializeApiKeyFile } from '../coinpit/keyfile';
 import { CoinpitClient, type Ack, type CoinpitClientOptions } from '../coinpit/rest';
+import { writeNewFileAtomic } from './atomic-file';
 import { apiKeyRegistration, createAuthorizedApiKey, exportApiKeyFile, importApiKeyFile, type ImportApiKeyFileOptions } from './apikey-file';
 import type { KeyStore } from './keychain';
 
@@ -50,22 +49,11 @@ export function createColdKeyFile(wif: string, opts: CreateColdKeyOptions = {}):
 export async function writeColdKeyFile(wif: string, file: string, opts: CreateColdKeyOptions = {}): Promise<ColdKeyInfo> {
   const { info, text } = createColdKeyFile(wif, opts);
   const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    // link() fails when the target exists, so a key file is never silently replaced
-    await fs.link(tmp, target);
+    await writeNewFileAtomic(target, text);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${target} already exists; choose another file name`);
     throw err;
-  } finally {
-    await fs.rm(tmp, { force: true });
   }
   return info;
 }

@@ -9,40 +9,23 @@ import type { Config } from '../coinpit/types';
 import type { Identity } from '../coinpit/identity';
 import { outputScript, walletAccount, type WalletAccount } from './account';
 import { assertCanMoveCoins, type CredentialMode, type MoneyOperation } from './apikey-file';
+import { requireConfirmation, type Confirmer } from './confirm';
 import { signReviewed } from './cosign';
 import { feeRateFor, type ChainSource, type ChainUtxo } from './esplora';
 import type { Signer } from './multisig';
 import { review, ReviewRefused, type Intent, type Review, type ReviewContext } from './review';
 import { buildMarginIn, buildWithdraw, filterUnspents, MAX_SATOSHI, type BuiltTx, type FeePolicy, type Outpoint } from './txbuild';
 
-// ------------------------------------------------------------------ confirmation
-
-/** A margin move out of the margin address: the exchange signs it, so there is no transaction to review. */
-export interface MarginOutConfirmation {
-  kind: 'margin-out';
-  /** satoshi, or every free satoshi */
-  amount: number | 'all';
-  /** the margin address */
-  from: string;
-  /** the multisig */
-  to: string;
-}
-
-export type ConfirmSubject = Review | MarginOutConfirmation;
-
-/** Asks the user (a native dialog in the app, a script in tests) whether to go ahead with what the review shows. */
-export interface Confirmer {
-  confirm(subject: ConfirmSubject): Promise<boolean>;
-}
-
-export class ConfirmationRejected extends Error {
-  readonly subject: ConfirmSubject;
-  constructor(subject: ConfirmSubject) {
-    super(`Not confirmed: the ${subject.kind} was cancelled; nothing was signed or sent`);
-    this.name = 'ConfirmationRejected';
-    this.subject = subject;
-  }
-}
+// The confirmation types live in ./confirm (one definition for the wallet and the app); re-exported for callers.
+export {
+  ConfirmationRejected,
+  requireConfirmation,
+  type Confirmer,
+  type ConfirmSubject,
+  type MarginOutConfirmation,
+  type RecoveryBroadcastConfirmation,
+  type SignFileConfirmation,
+} from './confirm';
 
 // ------------------------------------------------------------------ shared helpers
 
@@ -113,7 +96,8 @@ export async function fetchPrevTxs(chain: Pick<ChainSource, 'txHex'>, txids: rea
   return { prevTxs, unavailableReason: `the chain did not return ${failures.length} previous transaction(s): ${failures.slice(0, 3).join('; ')}` };
 }
 
-async function resolveSigner(source: SignerSource): Promise<Signer> {
+/** The signer itself, or what the function gives (called only once the user has confirmed). */
+export async function resolveSigner(source: SignerSource): Promise<Signer> {
   const s = typeof source === 'function' ? await source() : source;
   if (!s || !(s.publicKey instanceof Uint8Array) || typeof s.sign !== 'function') throw new Error('No signing key available');
   return s;
@@ -257,14 +241,14 @@ export class WalletFlows {
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_SATOSHI) {
       throw new Error('Margin out amount must be a positive whole number of satoshi');
     }
-    await this.#confirm({ kind: 'margin-out', amount, from: this.account.serverAddress, to: this.account.accountid });
+    await requireConfirmation(this.#confirmer, { kind: 'margin-out', amount, from: this.account.serverAddress, to: this.account.accountid });
     return marginOutResult(amount, await this.#client.marginOut(amount));
   }
 
   /** All free margin → multisig (§8.8). */
   async marginOutAll(): Promise<MarginOutResult> {
     this.#guard('margin-out');
-    await this.#confirm({ kind: 'margin-out', amount: 'all', from: this.account.serverAddress, to: this.account.accountid });
+    await requireConfirmation(this.#confirmer, { kind: 'margin-out', amount: 'all', from: this.account.serverAddress, to: this.account.accountid });
     return marginOutResult('all', await this.#client.marginOutAll());
   }
 
@@ -272,12 +256,6 @@ export class WalletFlows {
 
   #guard(op: MoneyOperation): void {
     assertCanMoveCoins(this.#mode, op);
-  }
-
-  async #confirm(subject: ConfirmSubject): Promise<void> {
-    // a confirmer that fails throws its own error: either way nothing is signed or sent
-    const ok: unknown = await this.#confirmer.confirm(subject);
-    if (ok !== true) throw new ConfirmationRejected(subject);
   }
 
   async #feePolicy(choice: FeeChoice, policy: WalletPolicy): Promise<FeePolicy & { fee?: number }> {
@@ -325,7 +303,7 @@ export class WalletFlows {
     };
     const r = review(built.tx, context);
     if (!r.ok) throw new ReviewRefused(r); // never ask the user to approve what the review refuses
-    await this.#confirm(r);
+    await requireConfirmation(this.#confirmer, r);
     const signed = signReviewed(built.tx, context, await resolveSigner(this.#signer));
     const reply = await submit(signed.hex);
     return {

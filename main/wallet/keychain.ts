@@ -121,8 +121,8 @@ export class KeychainError extends Error {
   }
 }
 
-/** Profile ids are keytar account names: short printable text. */
-function checkId(id: unknown): string {
+/** Profile ids are keytar account names (and vault entry names): short printable text. Every KeyStore checks them. */
+export function checkId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 256) {
     throw new TypeError('Profile id must be a non-empty string of at most 256 characters');
   }
@@ -130,7 +130,8 @@ function checkId(id: unknown): string {
   return id;
 }
 
-function checkSecret(secret: unknown): string {
+/** A secret to store: non-empty text. Every KeyStore checks it. */
+export function checkSecret(secret: unknown): string {
   // Never echo the secret (or its length) back.
   if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('Secret must be a non-empty string');
   return secret;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as ecc from 'tiny-secp256k1';
 import { script as bscript, Transaction } from 'bitcoinjs-lib';
-import { fromHex, isHex, toHex } from '../coinpit/hash';
+import { bytesEqual, fromHex, isHex, toHex } from '../coinpit/hash';
 import { parseWif } from '../coinpit/identity';
 
 export const SIGHASH_ALL = Transaction.SIGHASH_ALL;
@@ -76,16 +76,10 @@ export function parseRedeem(redeem: string | Bytes): Redeem {
   return { script, hex: toHex(script), keys: [k1, k2] };
 }
 
-function equalBytes(a: Bytes, b: Bytes): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Slot (0 or 1) of `publicKey` in the redeem script, or -1. */
 export function slotOf(redeem: Redeem, publicKey: Bytes): 0 | 1 | -1 {
-  if (equalBytes(redeem.keys[0], publicKey)) return 0;
-  if (equalBytes(redeem.keys[1], publicKey)) return 1;
+  if (bytesEqual(redeem.keys[0], publicKey)) return 0;
+  if (bytesEqual(redeem.keys[1], publicKey)) return 1;
   return -1;
 }
 
@@ -108,7 +102,7 @@ export function readScriptSig(scriptSig: Bytes, redeem: Redeem): Slots {
     throw new MultisigScriptError('scriptSig is not of the form OP_0 <sig> <sig> <redeem>');
   }
   const last = chunks[3];
-  if (!(last instanceof Uint8Array) || !equalBytes(last, redeem.script)) {
+  if (!(last instanceof Uint8Array) || !bytesEqual(last, redeem.script)) {
     throw new MultisigScriptError('scriptSig spends a different redeem script');
   }
   const slot = (c: number | Bytes | undefined): Bytes | null => {

@@ -4,7 +4,7 @@
 // them, a single output to `userid`, fee within the maximum), co-signs it and keeps the complete transaction in a
 // per-account JSON file, so the user can get their coins back even if the exchange disappears. When the multisig's
 // UTXO set changes the stored transaction no longer spends the right coins, and it is refreshed.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Transaction } from 'bitcoinjs-lib';
@@ -13,10 +13,12 @@ import type { Identity } from '../coinpit/identity';
 import { isHex } from '../coinpit/hash';
 import { scriptAddress, walletAccount, type WalletAccount } from './account';
 import { assertCanMoveCoins, type CredentialMode } from './apikey-file';
+import { writeFileAtomic } from './atomic-file';
+import { requireConfirmation, type Confirmer } from './confirm';
 import { signReviewed } from './cosign';
 import { EsploraClient, type ChainSource, type EsploraOptions } from './esplora';
-import { ConfirmationRejected, confirmedOutpoints, fetchPrevTxs, walletPolicy, type Confirmer, type SignerSource } from './flows';
-import { parseRedeem, verifyTransaction, type Signer } from './multisig';
+import { confirmedOutpoints, fetchPrevTxs, resolveSigner, walletPolicy, type SignerSource } from './flows';
+import { parseRedeem, verifyTransaction } from './multisig';
 import { review, ReviewRefused, type Review, type ReviewContext } from './review';
 import { btcfy, txOutpoints, type Outpoint } from './txbuild';
 
@@ -93,35 +95,6 @@ export function recoverySummary(s: Pick<RecoveryStatus, 'ready' | 'covers' | 'to
   return `recovery out of date: the multisig changed since it was made (it now holds ${btcfy(s.total)} BTC)`;
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  try {
-    const d = await fs.open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // directory fsync is not supported everywhere (Windows); the rename itself is atomic
-  }
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -173,6 +146,8 @@ export class RecoveryKeeper {
   readonly #confirmer?: Confirmer;
   readonly #now: () => number;
   #problem: string | null = null;
+  /** the review the last transaction this keeper stored was signed under */
+  #signed: { txid: string; review: Review } | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: RecoveryKeeperOptions) {
@@ -213,6 +188,11 @@ export class RecoveryKeeper {
     return null;
   }
 
+  /** The review the stored transaction `txid` was signed under, when this keeper stored it; else null. */
+  signedReview(txid: string | null): Review | null {
+    return this.#signed !== null && this.#signed.txid === txid ? this.#signed.review : null;
+  }
+
   /** Stored state compared with the chain's current confirmed UTXO set (when reachable). */
   async status(): Promise<RecoveryStatus> {
     return this.#serial(() => this.#status());
@@ -246,7 +226,7 @@ export class RecoveryKeeper {
     const record = await this.#serial(() => this.load());
     if (!record) throw new Error('No recovery transaction is stored for this account');
     const fmt = format ?? (/\.(hex|txt)$/i.test(file) ? 'hex' : 'json');
-    await writeAtomic(path.resolve(file), fmt === 'hex' ? `${record.hex}\n` : `${JSON.stringify(record, null, 2)}\n`);
+    await writeFileAtomic(path.resolve(file), fmt === 'hex' ? `${record.hex}\n` : `${JSON.stringify(record, null, 2)}\n`, { dirMode: 0o700 });
     return record;
   }
 
@@ -311,6 +291,7 @@ export class RecoveryKeeper {
     if (before.length === 0) {
       // nothing to recover; a stored transaction would spend coins that are gone
       await fs.rm(this.file, { force: true });
+      this.#signed = null;
       return;
     }
     const server = await this.#client.recoveryTx();
@@ -345,12 +326,8 @@ export class RecoveryKeeper {
       context.claimedInputs = undefined;
     }
     if (!r.ok) throw new ReviewRefused(r);
-    if (this.#confirmer) {
-      const ok: unknown = await this.#confirmer.confirm(r);
-      if (ok !== true) throw new ConfirmationRejected(r);
-    }
-    const signer: Signer = typeof this.#signer === 'function' ? await this.#signer() : this.#signer;
-    const signed = signReviewed(tx, context, signer);
+    if (this.#confirmer) await requireConfirmation(this.#confirmer, r);
+    const signed = signReviewed(tx, context, await resolveSigner(this.#signer));
     // an independent full check before anything is stored: both signatures on every input
     if (!signed.complete || !verifyTransaction(signed.tx, parseRedeem(this.account.redeem)).complete) {
       throw new Error('The co-signed recovery transaction is not complete');
@@ -372,6 +349,7 @@ export class RecoveryKeeper {
       createdAt: this.#now(),
       utxoSetHash: utxoSetHash(utxos),
     };
-    await writeAtomic(this.file, `${JSON.stringify(record, null, 2)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify(record, null, 2)}\n`, { dirMode: 0o700 });
+    this.#signed = { txid: signed.txid, review: signed.review };
   }
 }

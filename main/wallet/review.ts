@@ -5,7 +5,7 @@
 // Legacy signatures do not commit to input amounts, so values are only "verified" when they come from the previous
 // transaction itself, hashed and matched against the input's txid; anything else is a claim.
 import { Transaction } from 'bitcoinjs-lib';
-import { isHex, toHex } from '../coinpit/hash';
+import { bytesEqual, isHex, toHex } from '../coinpit/hash';
 import { isValidAddress } from '../coinpit/identity';
 import { outputScript, scriptAddress, walletAccount, type NetworkName, type WalletAccount } from './account';
 import { MultisigScriptError, parseRedeem, readScriptSig, Sighasher, verifyInput, type Redeem, type Slots } from './multisig';
@@ -219,10 +219,6 @@ function prevOutput(ctx: ReviewContext, txid: string, vout: number, cache: Map<s
   return { ok: true, value: Number(out.value), script: out.script };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Size once every readable multisig input carries both signatures (missing ones as 72-byte stand-ins). */
 function estimateFinalSize(tx: Transaction, slots: (Slots | null)[], redeem: Redeem): number {
   if (slots.every((s) => !s || (s[0] && s[1]))) return tx.byteLength();
@@ -298,7 +294,7 @@ export function review(txInput: Transaction | string | Uint8Array, context: Revi
     // ownership: every piece of evidence must agree, and there must be at least one
     const notOurs: string[] = [];
     if (scriptProblem) notOurs.push(`its scriptSig is not a spend of this account's multisig (${scriptProblem})`);
-    if (prevOk && !equalBytes(prevOk.script, multisigScript)) {
+    if (prevOk && !bytesEqual(prevOk.script, multisigScript)) {
       notOurs.push(`the previous transaction shows it spends ${scriptAddress(prevOk.script, network) ?? 'a non-standard script'}, not the multisig ${account.accountid}`);
     }
     if (utxoSet && chainValue === undefined) notOurs.push(`it is not among the confirmed UTXOs of the multisig ${account.accountid}`);

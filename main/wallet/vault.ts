@@ -31,7 +31,8 @@ import {
   scrypt as scryptCb,
   timingSafeEqual,
 } from 'node:crypto';
-import type { KeyStore } from './keychain';
+import { writeFileAtomic } from './atomic-file';
+import { checkId, checkSecret, type KeyStore } from './keychain';
 
 export const VAULT_FORMAT = 'coinpit-desk-vault';
 export const VAULT_VERSION = 1;
@@ -236,19 +237,6 @@ function parseEntries(plain: Buffer, file: string): Entries {
     out[id] = secret;
   }
   return out;
-}
-
-function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256) {
-    throw new TypeError('Profile id must be a non-empty string of at most 256 characters');
-  }
-  if (/[\u0000-\u001f\u007f]/.test(id)) throw new TypeError('Profile id must not contain control characters');
-  return id;
-}
-
-function checkSecret(secret: unknown): string {
-  if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('Secret must be a non-empty string');
-  return secret;
 }
 
 function checkPassphrase(p: unknown): string {
@@ -470,23 +458,7 @@ export class VaultStore implements KeyStore {
 
   /** temp file in the same directory + fsync + rename + fsync(dir): the file is always the old or the new one. */
   async #write(f: VaultFile): Promise<void> {
-    const dir = path.dirname(this.file);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    const fh = await fs.open(tmp, 'wx', 0o600);
-    try {
-      try {
-        await fh.writeFile(JSON.stringify(f, null, 2) + '\n', 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, this.file);
-    } catch (e) {
-      await fs.unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-    await fsyncDir(dir);
+    await writeFileAtomic(this.file, JSON.stringify(f, null, 2) + '\n', { dirMode: 0o700 });
   }
 
   // ---- locking
@@ -585,17 +557,5 @@ export class VaultStore implements KeyStore {
     // Remove the lock only if it is still ours (it could have been broken as stale after a long pause).
     const text = await fs.readFile(this.lockFile, 'utf8').catch(() => undefined);
     if (text === JSON.stringify(info)) await fs.unlink(this.lockFile).catch(() => undefined);
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable. Directories cannot be opened for fsync on Windows; there the rename is
-  // already as durable as the platform allows.
-  if (process.platform === 'win32') return;
-  const dh = await fs.open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
   }
 }

@@ -239,10 +239,18 @@ describe('a full session through the service table', () => {
     // ---- recovery: fetched, reviewed, confirmed, signed and kept ready; exported to a file
     const recovery = await alice.call('walletRecoveryRefresh');
     expect(recovery).toMatchObject({ state: 'ready', review: { ok: true, kind: 'recovery' } });
+    const aliceUserid = (await alice.call('profilesList')).profiles.find((p) => p.id === aId)!.userid!;
+    expect(alice.confirmer.requests.at(-1)).toMatchObject({ action: 'recovery-sign', destination: aliceUserid, review: { kind: 'recovery' } });
     expect(await alice.call('walletRecoveryStatus')).toMatchObject({ state: 'ready' });
     const recoveryFile = await alice.call('walletRecoveryExport');
     const recoveryHex = (await readFile(recoveryFile.path, 'utf8')).trim();
     expect(recoveryHex).toMatch(/^[0-9a-f]+$/);
+    // broadcasting it is confirmed first; declined, nothing is sent and it stays ready
+    alice.confirmer.answer = false;
+    expect(await alice.attempt('walletRecoveryBroadcast')).toEqual({ ok: false, code: 'DECLINED' });
+    expect(alice.confirmer.requests.at(-1)).toMatchObject({ action: 'recovery-broadcast', destination: aliceUserid, amount: recovery.review!.amount });
+    alice.confirmer.answer = true;
+    expect(await alice.call('walletRecoveryStatus')).toMatchObject({ state: 'ready', txid: recovery.txid });
 
     // ---- offline signing of a server transaction (bob's withdrawtx-shaped file) with a declined, then approved, confirmation
     const serverTx = await until('bob recovery tx', () => bobRecoveryFile(bob));
@@ -263,7 +271,8 @@ describe('a full session through the service table', () => {
     expect(withdrawn.review).toMatchObject({ ok: true, kind: 'withdraw', amount: 10_000_000 });
     await local.exchange.mine(1);
     expect((await alice.call('walletRecoveryStatus')).state).toBe('stale');
-    await alice.call('walletMarginOut', { amount: 1_000_000 });
+    expect(await alice.call('walletMarginOut', { amount: 1_000_000 })).toMatchObject({ amount: 1_000_000 });
+    expect(alice.confirmer.requests.at(-1)).toMatchObject({ action: 'margin-out', amount: 1_000_000, destination: aConn.accountid, review: null });
     await alice.call('walletBalances');
     await alice.call('connectionStatus');
     await alice.call('settingsSet', { theme: 'dark', units: 'sat' });

@@ -169,7 +169,7 @@ describe('web host', () => {
     expect((await post({ approve: 'no' }, host.token)).status).toBe(400);
     expect(await (await post({ approve: false }, host.token)).json()).toMatchObject({ approve: false });
     expect(host.confirmer.answer).toBe(false);
-    expect(await host.confirmer.confirm({ action: 'withdraw', title: 't', review: null, amount: 1, destination: 'x', fee: 1 })).toBe(false);
+    expect(await host.confirmer.confirm({ kind: 'margin-out', amount: 1, from: 'x', to: 'y' })).toBe(false);
     await post({ approve: true }, host.token);
     expect(host.confirmer.answer).toBe(true);
   });

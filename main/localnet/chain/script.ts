@@ -1,7 +1,13 @@
 // Script and address helpers for the simulated chain (testnet address formats only).
 // Output scripts are classified by exact byte pattern so no ECC library is needed to name an address.
-import { address as baddress, crypto as bcrypto, opcodes, script as bscript } from 'bitcoinjs-lib';
+// Hex, byte and Coinpit address helpers are the protocol library's (main/coinpit); the byte-oriented testnet
+// forms below only adapt them.
+import { address as baddress, opcodes, script as bscript } from 'bitcoinjs-lib';
+import { bytesEqual, fromHex, isHex, toHex } from '../../coinpit/hash';
+import * as identity from '../../coinpit/identity';
 import { ChainError } from './errors';
+
+export { bytesEqual, fromHex, isHex, toHex };
 
 export const TESTNET_P2PKH = 0x6f;
 export const TESTNET_P2SH = 0xc4;
@@ -16,27 +22,9 @@ export interface ClassifiedOutput {
   address?: string;
 }
 
-export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-export function fromHex(h: string): Uint8Array {
-  return new Uint8Array(Buffer.from(h, 'hex'));
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function isHex(s: string): boolean {
-  return s.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(s);
-}
-
 /** A 64-hex txid (the form Esplora and Insight use in paths). */
 export function isTxid(s: string): boolean {
-  return /^[0-9a-fA-F]{64}$/.test(s);
+  return isHex(s, 32);
 }
 
 export function classifyOutput(script: Uint8Array): ClassifiedOutput {
@@ -121,11 +109,11 @@ export function normalizeAddress(addr: string): string {
 }
 
 export function p2pkhAddress(pubkey: Uint8Array): string {
-  return baddress.toBase58Check(bcrypto.hash160(pubkey), TESTNET_P2PKH);
+  return identity.p2pkhAddress(toHex(pubkey), 'testnet');
 }
 
 export function p2shAddress(redeem: Uint8Array): string {
-  return baddress.toBase58Check(bcrypto.hash160(redeem), TESTNET_P2SH);
+  return identity.p2shAddress(toHex(redeem), 'testnet');
 }
 
 export interface MultisigRedeem {
@@ -152,8 +140,7 @@ export function parseMultisigRedeem(redeem: Uint8Array): MultisigRedeem {
 
 /** The PROTOCOL §1 redeem script for two keys, sorted as hex strings (K1 < K2). */
 export function multisigRedeem(pubkeyA: Uint8Array, pubkeyB: Uint8Array): Uint8Array {
-  const [k1, k2] = [pubkeyA, pubkeyB].sort((a, b) => (toHex(a) < toHex(b) ? -1 : toHex(a) > toHex(b) ? 1 : 0));
-  return bscript.compile([opcodes.OP_2, k1!, k2!, opcodes.OP_2, opcodes.OP_CHECKMULTISIG]);
+  return fromHex(identity.multisigRedeem(toHex(pubkeyA), toHex(pubkeyB)));
 }
 
 export function scriptAsm(script: Uint8Array): string {

@@ -2,12 +2,14 @@
 // dialogs map cancel to null.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfirmRequest } from '../../../main/services/confirmer';
+import type { ConfirmSubject } from '../../../main/wallet/confirm';
 
 vi.mock('electron', async () => (await import('./fake-electron')).fakeElectron);
 const { fakeElectron } = await import('./fake-electron');
 const { ElectronConfirmer, ElectronFileChooser, confirmationDialogOptions } = await import('../../../main/dialogs');
 
 const request: ConfirmRequest = { action: 'margin-in', title: 'Move 1 BTC to margin', review: null, amount: 100_000_000, destination: 'muDRpS4UgfLoBj3ZaZeEcaESKrBUceUU3B', fee: 500 };
+const subject: ConfirmSubject = { kind: 'margin-out', amount: 100_000_000, from: 'muDRpS4UgfLoBj3ZaZeEcaESKrBUceUU3B', to: '2N1Ffz3SaWHYSHM3A4NmXQWGGDQnDPJsQmr' };
 const win = {} as never;
 
 beforeEach(() => {
@@ -29,8 +31,12 @@ describe('ElectronConfirmer', () => {
     [2, false],
   ])('dialog response %i → %s, modal to the window', async (response, expected) => {
     fakeElectron.dialog.showMessageBox.mockResolvedValueOnce({ response, checkboxChecked: false });
-    await expect(new ElectronConfirmer(() => win).confirm(request)).resolves.toBe(expected);
+    await expect(new ElectronConfirmer(() => win).confirm(subject)).resolves.toBe(expected);
     expect(fakeElectron.dialog.showMessageBox.mock.calls[0]?.[0]).toBe(win);
+    expect(fakeElectron.dialog.showMessageBox.mock.calls[0]?.[1]).toMatchObject({
+      message: 'Move 1 BTC from margin back to the wallet',
+      detail: 'Amount: 1.00000000 BTC\nTo: 2N1Ffz3SaWHYSHM3A4NmXQWGGDQnDPJsQmr',
+    });
   });
 });
 
