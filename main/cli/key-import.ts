@@ -6,7 +6,7 @@ import { toHex } from '../coinpit/hash';
 import { parseFlags } from './args';
 import type { CliContext } from './context';
 import { CliError, EXIT_OK, messageOf } from './errors';
-import { keySourceKind, openKeySource, storeFailure } from './key-source';
+import { entryForWif, keySourceKind, openKeySource, storeFailure, wifFromEntry } from './key-source';
 import { readStdinText } from './terminal';
 
 export const KEY_IMPORT_USAGE = `usage: coinpit-desk key import (--keychain PROFILE | --vault FILE [--profile NAME]) [--replace]
@@ -54,7 +54,13 @@ export async function keyImport(argv: readonly string[], ctx: CliContext): Promi
   const source = await openKeySource(flags, { env: ctx.env, terminal: ctx.terminal, forWrite: true, keychain: ctx.keychain });
   const userid = p2pkhAddress(toHex(parsed.publicKey), parsed.network);
   try {
-    const existing = await source.store.get(source.id);
+    const stored = await source.store.get(source.id);
+    let existing: string | undefined;
+    try {
+      existing = stored === undefined ? undefined : wifFromEntry(stored, source.label);
+    } catch {
+      existing = ''; // something unreadable or not a coin key: only --replace may overwrite it
+    }
     if (existing === wif) {
       ctx.out(`The key of ${userid} (${parsed.network}) is already in ${source.label}.\n`);
       return EXIT_OK;
@@ -62,7 +68,7 @@ export async function keyImport(argv: readonly string[], ctx: CliContext): Promi
     if (existing !== undefined && !flags.replace) {
       throw new CliError(`${source.label} already holds a different key; pass --replace to overwrite it (the old key is then gone from there)`);
     }
-    await source.store.set(source.id, wif);
+    await source.store.set(source.id, entryForWif(wif));
   } catch (err) {
     throw storeFailure(err);
   }

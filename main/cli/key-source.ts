@@ -1,5 +1,7 @@
 // Where the CLI keeps the coin key: the OS keychain (`--keychain PROFILE`, entry = PROFILE) or a passphrase vault
-// file (`--vault FILE`, entry = `--profile NAME`, default "default"). The stored secret is the WIF itself.
+// file (`--vault FILE`, entry = `--profile NAME`, default "default"). Entries are stored as the app stores a
+// profile's key (`{"wif": …}`, main/services), so the app's keychain entries and vault work here too; a bare WIF is
+// read as well.
 import { KeychainError, KeychainUnavailable, KeytarStore, type KeyStore } from '../wallet/keychain';
 import { VaultError, VaultStore } from '../wallet/vault';
 import { parseWif } from '../coinpit/identity';
@@ -90,10 +92,33 @@ export async function loadWif(source: KeySource): Promise<string> {
     throw storeFailure(err);
   }
   if (wif === undefined) throw new CliError(`No key stored in ${source.label}; import one with "coinpit-desk key import"`);
+  return wifFromEntry(wif, source.label);
+}
+
+/** The stored entry text as it is written: the app's profile-secret shape. */
+export function entryForWif(wif: string): string {
+  return JSON.stringify({ wif });
+}
+
+/** The WIF in a stored entry: `{"wif": …}` (the app's and this CLI's shape) or a bare WIF. */
+export function wifFromEntry(entry: string, label: string): string {
+  let wif = entry.trim();
+  if (wif.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(wif);
+    } catch {
+      throw new CliError(`The entry in ${label} is not readable`);
+    }
+    const o = parsed as { wif?: unknown; apiKey?: unknown };
+    if (o && typeof o === 'object' && typeof o.wif === 'string') wif = o.wif;
+    else if (o && typeof o === 'object' && o.apiKey !== undefined) throw new CliError(`${label} holds an API key, which can trade but cannot sign transactions`);
+    else throw new CliError(`The entry in ${label} holds no key`);
+  }
   try {
     parseWif(wif);
   } catch (err) {
-    throw new CliError(`The key stored in ${source.label} is not usable: ${messageOf(err)}`);
+    throw new CliError(`The key stored in ${label} is not usable: ${messageOf(err)}`);
   }
   return wif;
 }

@@ -126,10 +126,11 @@ class MarketMaker implements Bot {
       }
     };
     this.#random = seededRandom(opts.seed ^ 0x5eed_b07);
-    this.#levels = Math.max(1, Math.min(10, Math.floor(opts.levels ?? 3)));
-    this.#requoteMs = Math.max(1000, opts.requoteMs ?? 15_000);
-    this.#minCrossMs = Math.max(100, opts.minCrossMs ?? 2000);
-    this.#maxCrossMs = Math.max(this.#minCrossMs, opts.maxCrossMs ?? 6000);
+    const num = (v: number | undefined, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+    this.#levels = Math.max(1, Math.min(10, Math.floor(num(opts.levels, 3))));
+    this.#requoteMs = Math.max(1000, num(opts.requoteMs, 15_000));
+    this.#minCrossMs = Math.max(100, num(opts.minCrossMs, 2000));
+    this.#maxCrossMs = Math.max(this.#minCrossMs, num(opts.maxCrossMs, 6000));
     const participant = (role: Role): Participant => {
       const wif = botWif(opts.seed, role);
       return { role, signerWif: wif, client: new CoinpitClient({ baseUrl: this.#url, wif, timeoutMs: HTTP_TIMEOUT_MS }), ready: false, lastTopUp: 0 };

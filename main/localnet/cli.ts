@@ -121,14 +121,17 @@ export async function runLocalnetCli(argv: readonly string[], io: LocalnetCliIo 
 
   // Signals that arrive while starting are honoured once the server is up (it is then closed cleanly).
   let stopRequested: string | undefined;
+  let firstSignalAt = 0;
   let wake: (() => void) | undefined;
-  let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (stopRequested !== undefined) {
+      // launchers (tsx, npm) relay the terminal's signal a moment later: only a deliberate second one forces
+      if (Date.now() - firstSignalAt < 1000) return;
       io.err(`localnet: ${signal} again, exiting without waiting\n`);
       process.exit(1);
     }
     stopRequested = signal;
+    firstSignalAt = Date.now();
     wake?.();
   };
   process.on('SIGINT', onSignal);
@@ -156,7 +159,6 @@ export async function runLocalnetCli(argv: readonly string[], io: LocalnetCliIo 
     io.out(`localnet listening on ${displayUrl(args.host, server.port)}\n`);
     io.err(`localnet: data in ${args.dataDir}${args.bot ? ', market-making bot on' : ''}; stop with Ctrl-C\n`);
     if (stopRequested === undefined) await new Promise<void>((resolve) => (wake = resolve));
-    closing = true;
     io.err(`localnet: ${stopRequested}, stopping\n`);
     try {
       await server.close();

@@ -23,7 +23,7 @@ import { VaultStore } from '../../main/wallet/vault';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/coinpit-desk.mjs');
 const PASSPHRASE = 'correct horse battery staple';
-const RUN_TIMEOUT_MS = 25_000;
+const RUN_TIMEOUT_MS = 60_000; // generous: a loaded machine starts tsx slowly (not a speed assertion)
 
 const userWif = generateWif('testnet');
 const serverWif = generateWif('testnet');
@@ -65,6 +65,20 @@ function run(args: string[], opts: { stdin?: string; env?: Record<string, string
   });
 }
 
+/** Runs tasks with at most 3 at a time (a shared CI machine should not start a dozen tsx processes at once). */
+async function inPool<T>(tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return results;
+}
+
 let fundingCounter = 0;
 /** A previous transaction paying the multisig (plus a stranger, so vout is 1). */
 function fund(value: number, address = account.accountid): { txid: string; vout: number; value: number; prevTx: string } {
@@ -104,16 +118,16 @@ beforeAll(async () => {
   const imported = await run(['key', 'import', '--vault', vault], { stdin: `${userWif}\n` });
   expect(imported.stderr).toBe('');
   expect(imported.code).toBe(0);
-}, 60_000);
+}, 120_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('key import', { timeout: 120_000 }, () => {
+describe('key import', { timeout: 240_000 }, () => {
   it('stores the WIF read from stdin in an encrypted vault and prints only the userid', async () => {
     const store = new VaultStore(vault, PASSPHRASE);
-    expect(await store.get('default')).toBe(userWif);
+    expect(JSON.parse((await store.get('default'))!)).toEqual({ wif: userWif }); // the app's profile-secret shape
     expect(readFileSync(vault, 'utf8')).not.toContain(userWif);
     const again = await run(['key', 'import', '--vault', vault], { stdin: userWif });
     expect(again.code).toBe(0);
@@ -128,10 +142,10 @@ describe('key import', { timeout: 120_000 }, () => {
     const refused = await run(['key', 'import', '--vault', other, '--profile', 'p'], { stdin: second });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--replace');
-    expect(await new VaultStore(other, PASSPHRASE).get('p')).toBe(userWif);
+    expect(JSON.parse((await new VaultStore(other, PASSPHRASE).get('p'))!).wif).toBe(userWif);
     const replaced = await run(['key', 'import', '--vault', other, '--profile', 'p', '--replace'], { stdin: second });
     expect(replaced.code).toBe(0);
-    expect(await new VaultStore(other, PASSPHRASE).get('p')).toBe(second);
+    expect(JSON.parse((await new VaultStore(other, PASSPHRASE).get('p'))!).wif).toBe(second);
     expect(replaced.stdout + replaced.stderr).not.toContain(second);
   });
 
@@ -145,6 +159,27 @@ describe('key import', { timeout: 120_000 }, () => {
     const empty = await run(['key', 'import', '--vault', path.join(dir, 'bad.vault')], { stdin: '' });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/No key on stdin/);
+  });
+
+  it('signs with a vault entry the app wrote (profile id, {"wif"} shape) and with a bare-WIF entry', async () => {
+    const appVault = path.join(dir, 'app-vault.json');
+    const store = new VaultStore(appVault, PASSPHRASE);
+    await store.set('profile-1', JSON.stringify({ wif: userWif }));
+    await store.set('bare', userWif);
+    await store.set('trader', JSON.stringify({ apiKey: { name: 'x' } }));
+    const { file } = recoveryRequestFile('app-vault-request.json');
+    for (const profile of ['profile-1', 'bare']) {
+      const out = path.join(dir, `app-vault-${profile}.hex`);
+      const r = await run(['sign', '--in', file, '--out', out, '--vault', appVault, '--profile', profile]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(out)).toBe(true);
+    }
+    const apiOnly = await run(['sign', '--in', file, '--out', path.join(dir, 'x.hex'), '--vault', appVault, '--profile', 'trader']);
+    expect(apiOnly.code).toBe(2);
+    expect(apiOnly.stderr).toMatch(/API key, which can trade but cannot sign/);
+    const ambiguous = await run(['sign', '--in', file, '--out', path.join(dir, 'x.hex'), '--vault', appVault]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/choose one with --profile/);
   });
 
   it('never takes the key from argv: an extra argument is a usage error', async () => {
@@ -165,7 +200,7 @@ describe('key import', { timeout: 120_000 }, () => {
   });
 });
 
-describe('review and sign a signing request', { timeout: 120_000 }, () => {
+describe('review and sign a signing request', { timeout: 240_000 }, () => {
   it('reviews a server-signed recovery request (exit 0) and prints what it spends and pays', async () => {
     const { file, inputs } = recoveryRequestFile('recovery.json');
     const r = await run(['review', '--in', file, '--vault', vault]);
@@ -239,7 +274,7 @@ describe('review and sign a signing request', { timeout: 120_000 }, () => {
   });
 });
 
-describe('refusals (exit 1, nothing written)', { timeout: 120_000 }, () => {
+describe('refusals (exit 1, nothing written)', { timeout: 240_000 }, () => {
   async function expectRefused(file: string, reason: RegExp): Promise<void> {
     const out = path.join(dir, `${path.basename(file)}.out`);
     const review = await run(['review', '--in', file, '--vault', vault]);
@@ -300,7 +335,7 @@ describe('refusals (exit 1, nothing written)', { timeout: 120_000 }, () => {
   });
 });
 
-describe('bad input (exit 2)', { timeout: 120_000 }, () => {
+describe('bad input (exit 2)', { timeout: 240_000 }, () => {
   it('malformed, truncated and unknown files', async () => {
     const { file } = recoveryRequestFile('good.json');
     const text = readFileSync(file, 'utf8');
@@ -311,8 +346,8 @@ describe('bad input (exit 2)', { timeout: 120_000 }, () => {
       ['empty.json', '', /Empty file/],
       ['truncated.psbt', 'cHNidP8BAHUCAAAAAc', /PSBT/],
     ];
-    await Promise.all(
-      cases.map(async ([name, content, message]) => {
+    await inPool(
+      cases.map(([name, content, message]) => async () => {
         const f = path.join(dir, name);
         writeFileSync(f, content);
         const [r, s] = await Promise.all([
@@ -333,7 +368,7 @@ describe('bad input (exit 2)', { timeout: 120_000 }, () => {
 
   it('bad arguments print the usage', async () => {
     const cases = [[], ['frobnicate'], ['sign', '--in', 'x'], ['sign', '--in', 'x', '--out', 'y'], ['review'], ['review', '--in', 'x', '--bogus'], ['key'], ['key', 'import', '--vault', 'a', '--keychain', 'b']];
-    const runs = await Promise.all(cases.map((args) => run(args)));
+    const runs = await inPool(cases.map((args) => () => run(args)));
     runs.forEach((r, i) => {
       expect(r.code, cases[i]!.join(' ')).toBe(2);
       expect(r.stderr, cases[i]!.join(' ')).toMatch(/usage: coinpit-desk/);
@@ -344,7 +379,7 @@ describe('bad input (exit 2)', { timeout: 120_000 }, () => {
   });
 });
 
-describe('apikey create', { timeout: 120_000 }, () => {
+describe('apikey create', { timeout: 240_000 }, () => {
   it('writes a trade key file authorized by the vault key, private to the user, without the coin key', async () => {
     const out = path.join(dir, 'trade.key');
     const r = await run(['apikey', 'create', '--out', out, '--vault', vault, '--server-key', serverPub]);
@@ -360,10 +395,10 @@ describe('apikey create', { timeout: 120_000 }, () => {
   });
 });
 
-describe('keychain', { timeout: 120_000 }, () => {
+describe('keychain', { timeout: 240_000 }, () => {
   const hasKeyring = ['dbus-run-session', 'gnome-keyring-daemon'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 
-  it('key import --keychain and sign --keychain inside a private keyring session', { timeout: 60_000 }, async () => {
+  it('key import --keychain and sign --keychain inside a private keyring session', { timeout: 150_000 }, async () => {
     if (!hasKeyring) {
       // no secret service here: the CLI must say so plainly (exit 2), not crash
       const r = await run(['key', 'import', '--keychain', 'cli-test'], { stdin: userWif, env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', DISPLAY: undefined } });
@@ -376,7 +411,7 @@ describe('keychain', { timeout: 120_000 }, () => {
     const wifFile = path.join(dir, 'wif.txt');
     writeFileSync(wifFile, userWif, { mode: 0o600 });
     const script = `node "${BIN}" key import --keychain cli-test < "${wifFile}" && node "${BIN}" sign --in "${file}" --out "${out}" --keychain cli-test`;
-    const r = spawnSync('bash', [path.join(ROOT, 'test/run-with-keyring.sh'), 'sh', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 55_000 });
+    const r = spawnSync('bash', [path.join(ROOT, 'test/run-with-keyring.sh'), 'sh', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 140_000 });
     rmSync(wifFile);
     outputs.push(r.stdout, r.stderr);
     expect(r.status, r.stderr).toBe(0);
@@ -418,7 +453,7 @@ _, status = os.waitpid(pid, 0)
 print(json.dumps({'seen': seen, 'out': out.decode('utf-8', 'replace'), 'exit': os.waitstatus_to_exitcode(status)}))
 `;
 
-describe('terminal prompts', { timeout: 120_000 }, () => {
+describe('terminal prompts', { timeout: 240_000 }, () => {
   it('reads the WIF and a new vault passphrase (twice) without echoing them', async () => {
     const file = path.join(dir, 'tty.vault');
     const pass = 'tty passphrase 123';
@@ -432,7 +467,7 @@ describe('terminal prompts', { timeout: 120_000 }, () => {
     expect(result.out).toContain(`Imported the testnet key of ${account.userid}`);
     expect(result.out).not.toContain(userWif);
     expect(result.out).not.toContain(pass);
-    expect(await new VaultStore(file, pass).get('default')).toBe(userWif);
+    expect(JSON.parse((await new VaultStore(file, pass).get('default'))!).wif).toBe(userWif);
   });
 
   it('a mistyped confirmation stores nothing', async () => {
@@ -447,8 +482,8 @@ describe('terminal prompts', { timeout: 120_000 }, () => {
   });
 });
 
-describe('localnet', { timeout: 120_000 }, () => {
-  it('`coinpit-desk localnet` runs the same server: first line is the URL, SIGTERM exits 0', { timeout: 60_000 }, async () => {
+describe('localnet', { timeout: 240_000 }, () => {
+  it('`coinpit-desk localnet` runs the same server: first line is the URL, SIGTERM exits 0', { timeout: 150_000 }, async () => {
     const data = path.join(dir, 'localnet');
     const child = spawn(process.execPath, [BIN, 'localnet', '--port', '0', '--data', data, '--no-bot'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -477,7 +512,7 @@ describe('localnet', { timeout: 120_000 }, () => {
   });
 });
 
-describe('secrets', { timeout: 120_000 }, () => {
+describe('secrets', { timeout: 240_000 }, () => {
   it('no output of any run above contains the WIF', () => {
     expect(outputs.length).toBeGreaterThan(20);
     for (const o of outputs) expect(o).not.toContain(userWif);
