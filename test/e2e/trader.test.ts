@@ -5,8 +5,9 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { generateWif, identity } from '../../main/coinpit/identity';
+import { axeScan, describeViolations, seriousOrWorse, type AxeViolation } from './helpers/axe';
 import { startHarness, type Harness } from './helpers/harness';
 import { secondUser, type SecondUser } from './helpers/second-user';
 
@@ -27,13 +28,42 @@ async function fill(label: string | RegExp, value: string, scope: Page | Locator
   await scope.getByLabel(label, { exact: typeof label === 'string' }).fill(value);
 }
 
+/** id of the focused element (a string expression: this file is checked without the DOM library) */
+const activeId = () => page.evaluate<string | null>('document.activeElement ? document.activeElement.id : null');
+
+const SCHEMES = ['dark', 'light'] as const;
+/** serious and critical axe findings, by where they were found */
+const accessibility: { where: string; violations: AxeViolation[] }[] = [];
+
+/** Screenshot (test/output/<name>-<scheme>.png) and accessibility scan of what is on screen, in both themes. */
+async function capture(name: string): Promise<void> {
+  for (const scheme of SCHEMES) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await poll(() => page.evaluate<string | null>('document.documentElement.dataset.theme ?? null')).toBe(scheme);
+    await page.waitForTimeout(250); // the chart repaints on the next frames
+    await h.screenshot(`${name}-${scheme}`);
+    const violations = seriousOrWorse(await axeScan(page));
+    if (violations.length > 0) accessibility.push({ where: `${name} (${scheme})`, violations });
+  }
+}
+
 async function openTab(name: RegExp): Promise<void> {
   await page.getByRole('tab', { name }).click();
 }
 
+// A world that could not start (no Chromium, say) fails every test rather than skipping them.
+let setupError: unknown = null;
 beforeAll(async () => {
-  h = await startHarness(inject('rendererDir'));
-  page = h.page;
+  try {
+    h = await startHarness(inject('rendererDir'));
+    page = h.page;
+  } catch (err) {
+    setupError = err;
+  }
+});
+
+beforeEach(() => {
+  if (setupError) throw setupError;
 });
 
 afterEach(async (ctx) => {
@@ -49,12 +79,16 @@ describe('a first-time trader', () => {
   it('creates a key on the Local network, postpones the backup and is reminded, then saves it', async () => {
     await page.goto(h.host.url);
     await page.getByRole('heading', { name: 'Welcome to Coinpit Desk' }).waitFor({ timeout: WAIT });
+    await capture('onboarding-1-key');
     await page.getByRole('button', { name: 'Next' }).click();
     expect(await page.getByLabel(/System keychain/).isChecked()).toBe(true);
+    await capture('onboarding-2-storage');
     await page.getByRole('button', { name: 'Next' }).click();
     expect(await page.getByLabel(/Local exchange/).isChecked()).toBe(true);
+    await capture('onboarding-3-network');
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByRole('heading', { name: 'Back up your key' }).waitFor({ timeout: WAIT });
+    await capture('onboarding-4-backup');
     await page.getByRole('button', { name: 'Remind me later' }).click();
 
     await poll(text(page.getByTestId('connection-state'))).toBe('connected');
@@ -66,7 +100,7 @@ describe('a first-time trader', () => {
     expect(backup && existsSync(backup)).toBe(true);
     // the contract furthest from expiry, so no settlement happens during the run
     const picker = page.getByLabel('Instrument');
-    const symbols = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const symbols = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
     symbol = symbols.at(-1) ?? '';
     expect(symbol).toMatch(/^BTCUSD/);
     await picker.selectOption(symbol);
@@ -155,7 +189,7 @@ describe('a first-time trader', () => {
     const error = page.getByTestId('field-error-price');
     await poll(text(error)).toBe('Limit price must be a multiple of the tick 0.1.');
     expect(await ticket.getByLabel('Limit price').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ticket-price');
+    expect(await activeId()).toBe('ticket-price');
     expect(await page.getByTestId('open-order').count()).toBe(before);
     await fill('Limit price', '9900', ticket);
     await fill('Quantity', '1', ticket);
@@ -173,11 +207,22 @@ describe('a first-time trader', () => {
     await banner.waitFor({ timeout: WAIT });
     await poll(() => banner.getAttribute('data-state')).toBe('reconnecting');
     expect(await banner.textContent()).toMatch(/reconnecting/i);
-    await h.screenshot('trade-reconnecting-dark');
+    await h.screenshot('trade-reconnecting');
     await h.exchange.start();
     await banner.waitFor({ state: 'detached', timeout: 60_000 });
     await poll(text(page.getByTestId('connection-state'))).toBe('connected');
     await expect.poll(uuids, { timeout: WAIT }).toEqual(before);
+  });
+
+  it('read-only mode on the exchange is an obvious banner and blocks the ticket', async () => {
+    await h.exchange.post('readonly', { readonly: true, reason: 'maintenance' });
+    const banner = page.getByTestId('readonly-banner');
+    await banner.waitFor({ timeout: WAIT });
+    expect(await page.getByTestId('ticket-submit').isDisabled()).toBe(true);
+    await h.screenshot('trade-readonly');
+    await h.exchange.post('readonly', { readonly: false });
+    await banner.waitFor({ state: 'detached', timeout: WAIT });
+    expect(await page.getByTestId('ticket-submit').isDisabled()).toBe(false);
   });
 
   it('moves margin out and withdraws after reviewing', async () => {
@@ -208,8 +253,9 @@ describe('a first-time trader', () => {
     const recovery = page.getByTestId('recovery');
     await recovery.getByRole('button', { name: 'Refresh' }).click();
     const state = page.getByTestId('recovery-state');
+    await recovery.getByRole('button', { name: 'Refresh' }).isEnabled({ timeout: WAIT });
     await poll(() => state.getAttribute('data-state')).toBe('ready');
-    expect(await state.textContent()).toMatch(/^Ready: covers \d+\.\d{8} of \d+\.\d{8} BTC$/);
+    await poll(text(state)).toMatch(/^Ready: covers \d+\.\d{8} of \d+\.\d{8} BTC$/);
     await recovery.getByText(/^Refreshed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/).waitFor();
     await recovery.getByRole('button', { name: 'Export…' }).click();
     const saved = recovery.getByText(/^Saved to .+\.$/);
@@ -223,17 +269,58 @@ describe('a first-time trader', () => {
     await page.keyboard.press('?');
     const help = page.getByTestId('help-overlay');
     await help.getByRole('heading', { name: 'Keyboard shortcuts' }).waitFor();
-    await help.getByText('Cancel all open orders of the instrument').waitFor();
-    await h.screenshot('help-overlay-dark');
+    await help.getByText('Cancel all open orders of the instrument (on the trade view)').waitFor();
     await page.keyboard.press('Escape');
     await help.getByRole('heading').waitFor({ state: 'hidden' });
     await page.keyboard.press('t');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('ticket-quantity');
+    expect(await activeId()).toBe('ticket-quantity');
     await page.locator('body').click({ position: { x: 2, y: 2 } });
     await page.keyboard.press('2');
     await page.getByTestId('recovery').waitFor();
     await page.keyboard.press('1');
     await page.getByTestId('order-ticket').waitFor();
+  });
+
+  it('every view, in dark and light: screenshots and an accessibility scan with no serious or critical findings', async () => {
+    // some depth on both sides of the book for the pictures
+    for (let i = 1; i <= 6; i++) {
+      await other.place(symbol, { side: 'sell', quantity: i * 3, orderType: 'LMT', price: 10000 + i * 2.5 });
+      await other.place(symbol, { side: 'buy', quantity: i * 2, orderType: 'LMT', price: 9980 - i * 2.5, stopPrice: 5 });
+    }
+    await view('Trade');
+    await page.getByTestId('order-book').getByRole('button', { name: /^Ask 10015\.0/ }).waitFor({ timeout: WAIT });
+    await capture('trade');
+    await openTab(/^Positions/);
+    await capture('trade-positions');
+    await openTab(/^Open orders/);
+    await view('Wallet');
+    await page.getByTestId('deposit-address').waitFor({ timeout: WAIT });
+    await capture('wallet');
+    await view('Offline signing');
+    await page.getByRole('heading', { name: '1. Open a transaction' }).waitFor();
+    await capture('offline');
+    await view('API keys');
+    await page.getByRole('heading', { name: 'New key' }).waitFor();
+    await capture('apikeys');
+    await view('Settings');
+    await page.getByRole('heading', { name: 'Appearance and units' }).waitFor();
+    await capture('settings');
+    await page.keyboard.press('?');
+    await page.getByTestId('help-overlay').getByRole('heading', { name: 'Keyboard shortcuts' }).waitFor();
+    await capture('help');
+    await page.keyboard.press('Escape');
+    await page.emulateMedia({ colorScheme: null });
+    expect(accessibility.map((a) => `${a.where}:\n${describeViolations(a.violations)}`)).toEqual([]);
+  });
+
+  it('Shift+X on the trade view cancels all open orders of the instrument (the stop of the open position stays)', async () => {
+    await view('Trade');
+    const types = async () => (await page.getByTestId('open-order').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')))).sort().join(',');
+    await poll(types).toBe('LMT,STP,TGT');
+    await page.locator('body').click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press('Shift+X');
+    await page.getByText('All open orders cancelled.').waitFor({ timeout: WAIT });
+    await poll(types).toBe('STP');
   });
 
   it('the page saw no errors and no Content-Security-Policy refusals', () => {

@@ -21,9 +21,9 @@ export interface Shortcut {
 }
 
 export const SHORTCUTS: Shortcut[] = [
-  { keys: 'B', key: 'b', description: 'Buy: place the order ticket as a buy', action: { kind: 'submit', side: 'buy' } },
-  { keys: 'S', key: 's', description: 'Sell: place the order ticket as a sell', action: { kind: 'submit', side: 'sell' } },
-  { keys: 'Shift+X', key: 'X', shift: true, description: 'Cancel all open orders of the instrument', action: { kind: 'cancel-all' } },
+  { keys: 'B', key: 'b', description: 'Buy: place the order ticket as a buy (on the trade view)', action: { kind: 'submit', side: 'buy' } },
+  { keys: 'S', key: 's', description: 'Sell: place the order ticket as a sell (on the trade view)', action: { kind: 'submit', side: 'sell' } },
+  { keys: 'Shift+X', key: 'X', shift: true, description: 'Cancel all open orders of the instrument (on the trade view)', action: { kind: 'cancel-all' } },
   { keys: 'T', key: 't', description: 'Focus the order ticket (quantity)', action: { kind: 'focus-ticket' } },
   { keys: '1', key: '1', description: 'Trade view', action: { kind: 'view', view: 'trade' } },
   { keys: '2', key: '2', description: 'Wallet view', action: { kind: 'view', view: 'wallet' } },

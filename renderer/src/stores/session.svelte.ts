@@ -133,10 +133,20 @@ export class Session {
     for (const l of this.#listeners) l(next, previous);
   }
 
-  async connect(): Promise<ConnectionStatus> {
-    const status = await call(() => api().connectionConnect());
-    this.setConnection(status);
-    return status;
+  #connecting: Promise<ConnectionStatus> | null = null;
+
+  /** Connects the active profile; concurrent callers share one attempt. */
+  connect(): Promise<ConnectionStatus> {
+    this.#connecting ??= (async () => {
+      try {
+        const status = await call(() => api().connectionConnect());
+        this.setConnection(status);
+        return status;
+      } finally {
+        this.#connecting = null;
+      }
+    })();
+    return this.#connecting;
   }
 
   async disconnect(): Promise<void> {

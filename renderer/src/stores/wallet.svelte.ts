@@ -30,11 +30,17 @@ export class WalletStore {
   }
 
   async loadRecovery(): Promise<void> {
-    this.recovery = await call(() => api().walletRecoveryStatus());
+    this.onRecovery(await call(() => api().walletRecoveryStatus()));
   }
 
+  /** A status for the same signed transaction may come without its review: the review of that txid still holds. */
   onRecovery(status: RecoveryStatus): void {
-    this.recovery = status;
+    const prev = this.recovery;
+    if (status.review === null && status.txid !== null && prev?.txid === status.txid && prev.review) {
+      this.recovery = { ...status, review: prev.review };
+    } else {
+      this.recovery = status;
+    }
   }
 
   clear(): void {

@@ -15,7 +15,7 @@ export async function buildRenderer(outDir?: string): Promise<string> {
   await build({
     ...renderer,
     configFile: false,
-    logLevel: 'warn',
+    logLevel: 'error',
     build: { ...renderer.build, outDir: dir, emptyOutDir: true },
   });
   return dir;

@@ -160,3 +160,15 @@ describe('ConnectionBanner', () => {
     unmount();
   });
 });
+
+describe('wallet store', () => {
+  it('keeps the review of the same signed recovery transaction when a later status comes without it', () => {
+    const review = { coverage: { covered: 5, total: 5 } } as unknown as TxReview;
+    wallet.recovery = { state: 'ready', review, updatedAt: 1, txid: 'aa', message: null };
+    wallet.onRecovery({ state: 'ready', review: null, updatedAt: 2, txid: 'aa', message: null });
+    expect(wallet.recovery?.review).toBe(review);
+    expect(wallet.recovery?.updatedAt).toBe(2);
+    wallet.onRecovery({ state: 'ready', review: null, updatedAt: 3, txid: 'bb', message: null });
+    expect(wallet.recovery?.review).toBeNull();
+  });
+});

@@ -84,6 +84,24 @@ describe('OrderTicket', () => {
     expect(screen.getByText('Trading is paused: the exchange is read-only.')).toBeTruthy();
   });
 
+  it('keeps what was typed when the user visits another view and comes back', async () => {
+    const first = render(OrderTicket);
+    await type('Quantity', '7');
+    await type('Limit price', '9999.5');
+    first.unmount();
+    render(OrderTicket);
+    expect((screen.getByLabelText('Quantity') as HTMLInputElement).value).toBe('7');
+    expect((screen.getByLabelText('Limit price') as HTMLInputElement).value).toBe('9999.5');
+  });
+
+  it('a shortcut request made before the ticket existed is not submitted when it appears', async () => {
+    ui.requestSubmit('buy');
+    render(OrderTicket);
+    flushSync();
+    await tick();
+    expect(fake.callsTo('ordersCreate')).toHaveLength(0);
+  });
+
   it('market orders hide the price field', async () => {
     render(OrderTicket);
     await fireEvent.click(screen.getByLabelText(/MKT/));

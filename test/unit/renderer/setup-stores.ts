@@ -4,6 +4,8 @@ import type { ConnectionStatus } from '../../../preload/contract';
 import { accountStore } from '../../../renderer/src/stores/account.svelte';
 import { market } from '../../../renderer/src/stores/market.svelte';
 import { session } from '../../../renderer/src/stores/session.svelte';
+import { ticketState } from '../../../renderer/src/stores/ticket.svelte';
+import { defaultTicket } from '../../../renderer/src/lib/ticket';
 import { account, band, instrument, SYMBOL } from './fixtures';
 
 export const CONNECTED: ConnectionStatus = {
@@ -29,4 +31,6 @@ export function connectedStores(): void {
   ];
   session.activeId = 'p1';
   accountStore.account = account();
+  ticketState.fields = defaultTicket(instrument);
+  ticketState.symbol = SYMBOL;
 }
