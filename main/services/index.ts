@@ -142,6 +142,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   let local: LocalExchange | null = null;
   let localStarting: Promise<LocalExchange> | null = null;
   let session: ProfileSession | null = null;
+  let connecting: { profileId: string; promise: Promise<ConnectionStatus> } | null = null;
   const imports = new Map<string, { imported: ImportedFile; fileName: string | null; review: Review; signed: SignedImport | null; profileId: string }>();
   let importCounter = 0;
 
@@ -229,6 +230,39 @@ export async function createServices(options: ServicesOptions): Promise<Services
   function closeSession(): void {
     session?.close();
     session = null;
+  }
+
+  async function connectProfile(p: ReturnType<typeof active>): Promise<ConnectionStatus> {
+    closeSession();
+    const secret = await readSecret(p);
+    if (p.network.kind === 'local') {
+      emit('connection', { ...disconnectedStatus(), state: 'starting' });
+      await startLocal();
+    }
+    const credential: Credential = 'wif' in secret ? { kind: 'coin-key', wif: secret.wif } : { kind: 'api-key', apiKey: secret.apiKey };
+    const s = new ProfileSession({
+      profileId: p.id,
+      credential,
+      network: networkInfo(p.network, keyNetworkOf(p)),
+      emit,
+      confirmer: options.confirmer,
+      local: p.network.kind === 'local',
+      recoveryDir: path.join(options.dataDir, 'recovery'),
+      fetch: options.fetch,
+      feed: options.feed,
+      timers: options.timers,
+      onServerKey: (key) => {
+        if (p.credential === 'coin-key' && p.serverPublicKey !== key) void store.update(p.id, (x) => ({ ...x, serverPublicKey: key })).catch(() => undefined);
+      },
+    });
+    session = s;
+    try {
+      return await s.connect();
+    } catch (e) {
+      if (session === s) session = null;
+      s.close();
+      throw e;
+    }
   }
 
   async function withFile(source: FileSource, title: string): Promise<{ text: string; fileName: string | null }> {
@@ -426,35 +460,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     connectionConnect: async () => {
       const p = active();
       if (session && session.profileId === p.id && session.connected) return session.status();
-      closeSession();
-      const secret = await readSecret(p);
-      if (p.network.kind === 'local') {
-        emit('connection', { ...disconnectedStatus(), state: 'starting' });
-        await startLocal();
-      }
-      const credential: Credential = 'wif' in secret ? { kind: 'coin-key', wif: secret.wif } : { kind: 'api-key', apiKey: secret.apiKey };
-      const s = new ProfileSession({
-        profileId: p.id,
-        credential,
-        network: networkInfo(p.network, keyNetworkOf(p)),
-        emit,
-        confirmer: options.confirmer,
-        local: p.network.kind === 'local',
-        recoveryDir: path.join(options.dataDir, 'recovery'),
-        fetch: options.fetch,
-        feed: options.feed,
-        timers: options.timers,
-        onServerKey: (key) => {
-          if (p.credential === 'coin-key' && p.serverPublicKey !== key) void store.update(p.id, (x) => ({ ...x, serverPublicKey: key })).catch(() => undefined);
-        },
-      });
-      session = s;
+      // A second call while the first is still connecting joins it instead of tearing it down.
+      if (connecting && connecting.profileId === p.id) return connecting.promise;
+      const promise = connectProfile(p);
+      connecting = { profileId: p.id, promise };
       try {
-        return await s.connect();
-      } catch (e) {
-        if (session === s) session = null;
-        s.close();
-        throw e;
+        return await promise;
+      } finally {
+        if (connecting?.promise === promise) connecting = null;
       }
     },
 

@@ -151,7 +151,7 @@ describe('restart', () => {
     }
     for (const uuid of acked) expect(seen.has(uuid), uuid).toBe(true);
     expect(again.exchange.engine.checkInvariants()).toEqual([]);
-  });
+  }, 120_000); // a child process, funding and a restart: generous on a loaded 2-core machine (not a timing check)
 });
 
 describe('readonly', () => {

@@ -122,8 +122,10 @@ describe('a full session through the service table', () => {
     secrets.push(aliceWif, PASSPHRASE);
 
     // ---- connect both
-    const aConn = await alice.call('connectionConnect');
+    // two calls at once (a double click, two views asking): the second joins the first, neither fails
+    const [aConn, aConnAgain] = await Promise.all([alice.call('connectionConnect'), alice.call('connectionConnect')]);
     expect(aConn).toMatchObject({ state: 'connected', profileId: aId });
+    expect(aConnAgain).toMatchObject({ state: 'connected', profileId: aId });
     const bConn = await bob.call('connectionConnect');
     expect(bConn.state).toBe('connected');
     expect((await alice.call('profilesList')).profiles[0]).toMatchObject({ hasKey: true });
