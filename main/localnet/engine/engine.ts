@@ -42,9 +42,15 @@ import { BTCUSD_TEMPLATE, DEFAULT_CONFIG, listedExpiries, weeklyInstrument, WEEK
 import { Rng, type RngState } from './rng';
 import {
   CommandError,
-  Exec,
+  execOf,
+  execRecord,
+  execUuid,
+  newExec,
+  newOrd,
+  unpack,
+  wireField,
   isExit,
-  Ord,
+  type Ord,
   ORDER_STATE_FIELDS,
   ORDER_WIRE_FIELDS,
   dict,
@@ -127,6 +133,8 @@ interface Market {
   /** Memo of entryMarginPerQty for the current band (cleared when the band moves); derived, not state. */
   memo: Map<number, Map<number, number>>[];
   memoMin: number;
+  /** difforderbook keys: tick → String(price), so a diff neither formats a price nor hashes a new key string. */
+  keys: Map<number, string>;
 }
 
 /** A validated new order of a create batch. */
@@ -146,6 +154,11 @@ interface ExpiredMarket {
   settlePrice: number;
 }
 
+/** Empties an array (setting length is a runtime call even when it is already 0). */
+function clear(a: unknown[]): void {
+  if (a.length !== 0) a.length = 0;
+}
+
 const JOB_PLACE = 0;
 const JOB_TRIGGER = 1;
 
@@ -159,6 +172,8 @@ class Ctx {
   now = 0;
   requestid: string | undefined = undefined;
   epoch = 0;
+  /** Order sequence at the start of the command: orders with a higher _seq were created in it. */
+  seq0 = 0;
   /** Work queue: orders and what to do with them (JOB_PLACE / JOB_TRIGGER). */
   readonly queue: Ord[] = [];
   readonly kinds: number[] = [];
@@ -177,15 +192,15 @@ class Ctx {
     this.now = now;
     this.requestid = requestid;
     this.epoch = epoch;
-    this.queue.length = 0;
-    this.kinds.length = 0;
     this.qi = 0;
-    this.touched.length = 0;
-    this.users.length = 0;
-    this.traded.length = 0;
-    this.books.length = 0;
-    this.head.length = 0;
-    this.tail.length = 0;
+    clear(this.queue);
+    clear(this.kinds);
+    clear(this.touched);
+    clear(this.users);
+    clear(this.traded);
+    clear(this.books);
+    clear(this.head);
+    clear(this.tail);
   }
 
   push(kind: number, o: Ord): void {
@@ -211,6 +226,8 @@ function asCommandError(err: unknown): CommandError {
   return new CommandError(422, err instanceof Error ? err.message : String(err));
 }
 
+const ascending = (x: number, y: number): number => x - y;
+
 /** Links an STP and its TGT as one-cancels-other partners. */
 function pairUp(stp: Ord, tgt: Ord): void {
   stp.oco = tgt.uuid;
@@ -219,9 +236,24 @@ function pairUp(stp: Ord, tgt: Ord): void {
   tgt._ocoRef = stp;
 }
 
+/** The STP an entry created for its fills at `tick`, if any. */
+function exitAt(entry: Ord, tick: number): Ord | undefined {
+  if (entry._x1 !== null && entry._x1Tick === tick) return entry._x1;
+  return entry._xMore?.get(tick);
+}
+
+function setExitAt(entry: Ord, tick: number, stp: Ord): void {
+  if (entry._x1 === null || entry._x1Tick === tick) {
+    entry._x1Tick = tick;
+    entry._x1 = stp;
+  } else {
+    (entry._xMore ??= new Map()).set(tick, stp);
+  }
+}
+
 /** Stand-in for a snapshot clientid whose order the snapshot does not have (a lookup finds it forgotten). */
 function forgotten(uuid: string): Ord {
-  const o = new Ord();
+  const o = newOrd();
   o.uuid = uuid;
   o._gone = true;
   return o;
@@ -255,6 +287,8 @@ export class Engine {
   /** computeMargin's results (min-cross, max-cross). */
   private mMin = 0;
   private mMax = 0;
+  /** Scratch for sideDiff's sorted ticks. */
+  private readonly ticks: number[] = [];
   private readonly instLookup = (symbol: string): Instrument | undefined => this.instOf(symbol);
 
   constructor(opts: EngineOptions) {
@@ -585,10 +619,10 @@ export class Engine {
     const list = this.users.get(userid)?.executions ?? [];
     let end = list.length;
     if (after !== undefined) {
-      end = list.findIndex((e) => e.uuid === after);
+      end = list.findIndex((e) => execUuid(e) === after);
       if (end < 0) return [];
     }
-    return list.slice(Math.max(0, end - PAGE), end).reverse().map((e) => e.toRecord());
+    return list.slice(Math.max(0, end - PAGE), end).reverse().map((e) => execRecord(e));
   }
 
   positions(userid: string): Record<string, Position> {
@@ -762,8 +796,17 @@ export class Engine {
     const orders: Record<string, unknown>[] = [];
     for (const o of this.knownOrders()) {
       const rec: Record<string, unknown> = {};
-      for (const k of ORDER_WIRE_FIELDS) if (o[k] !== undefined) rec[k] = o[k];
+      for (const k of ORDER_WIRE_FIELDS) {
+        const v = wireField(o, k);
+        if (v !== undefined) rec[k] = v;
+      }
       for (const k of ORDER_STATE_FIELDS) if (o[k] !== undefined) rec[k] = o[k];
+      if (o._x1) {
+        const exits = dict<string>();
+        exits[o._x1Tick] = o._x1.uuid;
+        if (o._xMore) for (const [tick, x] of o._xMore) exits[tick] = x.uuid;
+        rec._exits = exits;
+      }
       if (o._level) rec._book = true;
       orders.push(structuredClone(rec));
     }
@@ -789,7 +832,7 @@ export class Engine {
         clientids: [...u.clientids].map(([c, o]) => [c, o.uuid] as [string, string]),
         closed: [...u.closed.entries()].map(([s, l]) => [s, l.map((o) => o.uuid)] as [string, string[]]),
         cancelled: [...u.cancelled.entries()].map(([s, l]) => [s, l.map((o) => o.uuid)] as [string, string[]]),
-        executions: u.executions.map((e) => e.toRecord()),
+        executions: u.executions.map((e) => execRecord(e)),
       })),
       orders,
     };
@@ -818,23 +861,19 @@ export class Engine {
     for (const rec of snap.expired) e.expiredMarkets.set(rec.inst.symbol, { inst: { ...rec.inst }, fees: rec.fees, settlePrice: rec.settlePrice });
     const inBook: Ord[] = [];
     const byUuid = new Map<string, Ord>();
+    const exitsOf = new Map<Ord, Record<string, string>>();
     for (const rec of snap.orders) {
-      const { _book, ...fields } = structuredClone(rec) as Record<string, unknown> & { _book?: boolean };
-      const o = Object.assign(new Ord(), fields) as Ord;
+      const { _book, _exits, ...fields } = structuredClone(rec) as Record<string, unknown> & { _book?: boolean; _exits?: Record<string, string> };
+      const o = Object.assign(newOrd(), fields);
       o.entryOrder = dict(o.entryOrder);
-      if (o._exits) o._exits = dict(o._exits);
       if (_book) inBook.push(o);
+      if (_exits) exitsOf.set(o, _exits);
       byUuid.set(o.uuid, o);
     }
-    // direct references stand in for uuid lookups; an unknown uuid stays unknown
-    for (const o of byUuid.values()) {
-      if (o.oco !== undefined) o._ocoRef = byUuid.get(o.oco) ?? null;
-      if (o._exits) {
-        for (const [k, id] of Object.entries(o._exits)) {
-          const x = byUuid.get(id);
-          if (x) (o._exitRefs ??= new Map()).set(Number(k), x);
-        }
-      }
+    // direct references stand in for uuid lookups; an unknown uuid stays unknown (a forgotten stand-in)
+    for (const o of byUuid.values()) if (o.oco !== undefined) o._ocoRef = byUuid.get(o.oco) ?? null;
+    for (const [o, exits] of exitsOf) {
+      for (const [k, id] of Object.entries(exits)) setExitAt(o, Number(k), byUuid.get(id) ?? forgotten(id));
     }
     for (const ur of snap.users) {
       const u = newUser(ur.userid);
@@ -853,7 +892,7 @@ export class Engine {
       };
       hist(ur.closed, u.closed);
       hist(ur.cancelled, u.cancelled);
-      u.executions = ur.executions.map((x) => Exec.of(x));
+      u.executions = ur.executions.map((x) => execOf(x));
       e.users.set(u.userid, u);
     }
     inBook.sort((a, b) => a._prio - b._prio);
@@ -898,6 +937,7 @@ export class Engine {
     if (!isNum(now)) throw new Error('`now` must be a number of milliseconds');
     const ctx = this.ctx;
     ctx.reset(now, requestid, ++this.epoch);
+    ctx.seq0 = this.seq;
     return ctx;
   }
 
@@ -934,7 +974,7 @@ export class Engine {
       if (u) {
         if (u._gmark === epoch) g = u._group as OrderGroup;
         else {
-          g = { userid: o.userid, add: [], update: [], del: [] };
+          g = { userid: o.userid, add: null, update: null, del: null };
           u._gmark = epoch;
           u._group = g;
           groups.push(g);
@@ -942,17 +982,17 @@ export class Engine {
         }
       } else {
         g = groups.find((x) => x.userid === o.userid);
-        if (!g) groups.push((g = { userid: o.userid, add: [], update: [], del: [] }));
+        if (!g) groups.push((g = { userid: o.userid, add: null, update: null, del: null }));
       }
-      if (o._created === epoch) g.add.push(toWire(o));
-      else if (o.status === 'cancel') g.del.push(o.uuid);
-      else g.update.push(toWire(o));
+      if (o._seq > ctx.seq0) (g.add ??= []).push(toWire(o)); // created in this command
+      else if (o.status === 'cancel') (g.del ??= []).push(o.uuid);
+      else (g.update ??= []).push(toWire(o));
     }
     for (const g of groups) {
       const userid = g.userid;
-      if (g.add.length) events.push({ name: 'order_add', userid, payload: { result: g.add } });
-      if (g.update.length) events.push({ name: 'order_update', userid, payload: { result: g.update } });
-      if (g.del.length) events.push({ name: 'order_del', userid, payload: { result: g.del } });
+      if (g.add) events.push({ name: 'order_add', userid, payload: { result: g.add } });
+      if (g.update) events.push({ name: 'order_update', userid, payload: { result: g.update } });
+      if (g.del) events.push({ name: 'order_del', userid, payload: { result: g.del } });
     }
     for (const u of grouped) u._group = null;
     const tail = ctx.tail;
@@ -993,11 +1033,21 @@ export class Engine {
     const touched = b.touched;
     if (touched.size === 0) return out;
     const symbol = m.inst.symbol;
-    const ticks = touched.size === 1 ? touched : [...touched].sort((x, y) => x - y);
-    for (const tick of ticks) {
+    const ticks = this.ticks;
+    clear(ticks);
+    for (const t of touched) ticks.push(t);
+    if (ticks.length > 1) ticks.sort(ascending);
+    const keys = m.keys;
+    for (let i = 0; i < ticks.length; i++) {
+      const tick = ticks[i] as number;
       const l = b.levels.get(tick);
       const price = fromTicks(tick, m.inst);
-      out[String(price)] = { price, numberOfOrders: l?.count ?? 0, totalQuantity: l?.total ?? 0, instrument: symbol };
+      let key = keys.get(tick);
+      if (key === undefined) {
+        if (keys.size >= 4096) keys.clear();
+        keys.set(tick, (key = String(price)));
+      }
+      out[key] = { price, numberOfOrders: l ? l.count : 0, totalQuantity: l ? l.total : 0, instrument: symbol };
     }
     touched.clear();
     return out;
@@ -1077,7 +1127,7 @@ export class Engine {
   private list(inst: Instrument): Market {
     const m: Market = {
       inst, bids: new BookSide(true), asks: new BookSide(false), minT: 0, maxT: 0, stops: new Set(), trades: [],
-      candles: [], fees: 0, bookMark: 0, tradeMark: 0, cmdTrades: NO_TRADES, memo: [], memoMin: 0,
+      candles: [], fees: 0, bookMark: 0, tradeMark: 0, cmdTrades: NO_TRADES, memo: [], memoMin: 0, keys: new Map(),
     };
     this.markets.set(inst.symbol, m);
     return m;
@@ -1302,7 +1352,7 @@ export class Engine {
 
   private createEntry(ctx: Ctx, userid: string, req: OrderRequest, m: Market, perQty: number): Ord {
     const u = this.user(userid);
-    const o = new Ord();
+    const o = newOrd();
     const t = this.stamp(ctx);
     o.uuid = this.rng.uuid();
     o.clientid = req.clientid;
@@ -1327,7 +1377,6 @@ export class Engine {
     o._seq = ++this.seq;
     u.open.set(o.uuid, o);
     u.clientids.set(req.clientid, o);
-    o._created = ctx.epoch;
     this.touch(ctx, o, m);
     this.remargin(o);
     return o;
@@ -1366,8 +1415,8 @@ export class Engine {
         this.trigger(ctx, m, o);
       }
     }
-    queue.length = 0;
-    ctx.kinds.length = 0;
+    clear(queue);
+    clear(ctx.kinds);
     ctx.qi = 0;
   }
 
@@ -1501,7 +1550,7 @@ export class Engine {
     const d2 = r.u32() | 0;
     const d3 = r.u32() | 0;
     const d4 = r.u32() | 0;
-    u.executions.push(new Exec(d1, d2, d3, d4, o.uuid, inst.symbol, o.side, qty, price, liquidity, feeSat, ctx.now));
+    u.executions.push(newExec(d1, d2, d3, d4, null, o.uuid, inst.symbol, o.side, qty, price, liquidity, feeSat, ctx.now));
     if (u.executions.length > this.executionLimit * 2) u.executions.splice(0, u.executions.length - this.executionLimit);
     this.markUser(ctx, u);
   }
@@ -1561,7 +1610,7 @@ export class Engine {
     const inst = m.inst;
     const price = fromTicks(tick, inst);
     const amount = qty * np(price, inst);
-    const prev = entry._exitRefs?.get(tick);
+    const prev = exitAt(entry, tick);
     if (prev && !prev._gone && prev.status === 'open' && !prev.triggered) {
       const tgt = this.ocoOf(prev);
       this.extendExit(ctx, m, prev, entry, qty, amount);
@@ -1601,8 +1650,7 @@ export class Engine {
     tgt.price = tgtPrice;
     tgt.normalizedPrice = tgtPrice === 'NONE' ? 'NONE' : np(tgtPrice, inst);
     pairUp(stp, tgt);
-    (entry._exits ??= dict<string>())[tick] = stp.uuid;
-    (entry._exitRefs ??= new Map()).set(tick, stp);
+    setExitAt(entry, tick, stp);
     this.remargin(stp);
     if (this.isTriggered(m, stp)) ctx.push(JOB_TRIGGER, stp);
     else m.stops.add(stp);
@@ -1613,8 +1661,14 @@ export class Engine {
   private extendExit(ctx: Ctx, m: Market, x: Ord, entry: Ord, qty: number, amount: number): void {
     x.quantity += qty;
     x.entryAmount = (x.entryAmount ?? 0) + amount;
-    x.entryOrder[entry.uuid] = (x.entryOrder[entry.uuid] ?? 0) + qty;
-    if (x.entryAmounts && x.entryAmounts.length === 1) x.entryAmounts[0] = x.entryAmount;
+    if (x._single && x._eoKey === entry.uuid) {
+      x._eoQty += qty;
+      x._ea1 = x.entryAmount; // entryAmounts has one element: it follows entryAmount
+    } else {
+      unpack(x);
+      x.entryOrder[entry.uuid] = (x.entryOrder[entry.uuid] ?? 0) + qty;
+      if (x.entryAmounts && x.entryAmounts.length === 1) x.entryAmounts[0] = x.entryAmount;
+    }
     x.eventTime = this.stamp(ctx);
     if (x._level) (x.side === 'buy' ? m.bids : m.asks).reduced(x, -qty);
     this.remargin(x);
@@ -1622,7 +1676,7 @@ export class Engine {
   }
 
   private exitOrder(ctx: Ctx, m: Market, entry: Ord, type: 'STP' | 'TGT', side: 'buy' | 'sell', qty: number, price: number, amount: number): Ord {
-    const o = new Ord();
+    const o = newOrd();
     o.uuid = this.rng.uuid();
     o.userid = entry.userid;
     o.instrument = entry.instrument;
@@ -1637,19 +1691,17 @@ export class Engine {
     o.commission = entry.commission;
     o.reward = entry.reward;
     o.entryTime = o.eventTime = this.stamp(ctx);
-    const eo = dict<number>();
-    eo[entry.uuid] = qty;
-    o.entryOrder = eo;
+    o._single = true; // entryOrder {[entry.uuid]: qty}, entryPrices [price], entryAmounts [amount]
+    o._eoKey = entry.uuid;
+    o._eoQty = qty;
     o.entryPrice = price;
-    o.entryPrices = [price];
     o.entryAmount = amount;
-    o.entryAmounts = [amount];
+    o._ea1 = amount;
     o.normalizedEntryPrice = np(price, m.inst);
     o._seq = ++this.seq;
     const u = this.user(o.userid);
     u.open.set(o.uuid, o);
     if (type === 'STP') this.addLot(u, o);
-    o._created = ctx.epoch;
     this.touch(ctx, o, m);
     return o;
   }
@@ -1966,6 +2018,7 @@ export class Engine {
     const entryPrices: number[] = [];
     const entryAmounts: number[] = [];
     for (const s of stps) {
+      unpack(s);
       for (const [k, v] of Object.entries(s.entryOrder)) entryOrder[k] = (entryOrder[k] ?? 0) + v;
       entryPrices.push(...(s.entryPrices ?? (s.entryPrice !== undefined ? [s.entryPrice] : [])));
       entryAmounts.push(s.entryAmount ?? 0);
@@ -1987,6 +2040,7 @@ export class Engine {
     const stp = this.exitOrder(ctx, m, fake, 'STP', first.side, qty, avg, amount);
     const tgt = this.exitOrder(ctx, m, fake, 'TGT', first.side, qty, avg, amount);
     for (const x of [stp, tgt]) {
+      x._single = false;
       x.entryOrder = dict(entryOrder);
       x.entryPrices = entryPrices.slice();
       x.entryAmounts = entryAmounts.slice();
@@ -2023,7 +2077,8 @@ export class Engine {
       const part = Math.round(((s.entryAmount ?? 0) * quantity) / open);
       const pair: Ord[] = [];
       for (const x of tgt ? [s, tgt] : [s]) {
-        const n = new Ord();
+        unpack(x);
+        const n = newOrd();
         Object.assign(n, toWire(x));
         n.uuid = this.rng.uuid();
         n.clientid = undefined;
@@ -2045,7 +2100,6 @@ export class Engine {
         this.touch(ctx, x, m);
         this.user(userid).open.set(n.uuid, n);
         if (n.orderType === 'STP') this.addLot(this.user(userid), n);
-        n._created = ctx.epoch;
         this.touch(ctx, n, m);
         pair.push(n);
       }

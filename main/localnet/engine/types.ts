@@ -25,34 +25,34 @@ export function dict<V>(from?: Record<string, V>): Record<string, V> {
 }
 
 /** An order as the engine keeps it: the wire fields plus book links and cached margin. */
-export class Ord implements BookEntry {
-  uuid = '';
+export interface Ord extends BookEntry {
+  uuid: string;
   clientid?: string;
-  userid = '';
-  instrument = '';
-  side: Side = 'buy';
-  quantity = 0;
-  filled = 0;
-  cancelled = 0;
-  price: number | 'NONE' | null = null;
+  userid: string;
+  instrument: string;
+  side: Side;
+  quantity: number;
+  filled: number;
+  cancelled: number;
+  price: number | 'NONE' | null;
   normalizedPrice?: number | 'NONE' | null;
-  averagePrice = 0;
-  orderType: OrderType = 'LMT';
+  averagePrice: number;
+  orderType: OrderType;
   stopPrice?: number;
   targetPrice?: number | 'NONE';
-  crossMargin = false;
-  cushion = 0;
-  reservedTicks = 0;
-  commission: number | null = 0;
-  reward: number | null = 0;
-  status: OrderStatus = 'open';
-  entryTime = 0;
-  eventTime = 0;
+  crossMargin: boolean;
+  cushion: number;
+  reservedTicks: number;
+  commission: number | null;
+  reward: number | null;
+  status: OrderStatus;
+  entryTime: number;
+  eventTime: number;
   triggered?: boolean;
   marginPerQty?: number;
   postOnly?: boolean;
   oco?: string;
-  entryOrder: Record<string, number> = EMPTY_ENTRY_ORDER;
+  entryOrder: Record<string, number>;
   entryPrice?: number;
   entryPrices?: number[];
   entryAmounts?: number[];
@@ -63,31 +63,131 @@ export class Ord implements BookEntry {
 
   // ---- internal (not on the wire)
   /** Book price in ticks while resting. */
-  _tick = 0;
+  _tick: number;
   /** Time priority inside a level. */
-  _prio = 0;
-  _prev: BookEntry | null = null;
-  _next: BookEntry | null = null;
-  _level: PriceLevel | null = null;
+  _prio: number;
+  _prev: BookEntry | null;
+  _next: BookEntry | null;
+  _level: PriceLevel | null;
   /** Creation sequence: deterministic ordering of simultaneous triggers. */
-  _seq = 0;
+  _seq: number;
   /** Σ fill quantity × fill ticks, for averagePrice. */
-  _fillTicks = 0;
+  _fillTicks: number;
   /** Cached orderMargin in min-cross and max-cross mode (sat). */
-  _margin = 0;
-  _marginMax = 0;
-  /** Entry orders: fill tick → uuid of the STP created for fills at that price (extended by later fills). */
-  _exits?: Record<string, string>;
+  _margin: number;
+  _marginMax: number;
+  /**
+   * Entry orders: fill tick → the STP created for fills at that price (extended by later fills); snapshots keep
+   * it as `_exits` {tick: uuid}. Nearly every entry fills at one or two prices, so the first pair sits in a slot.
+   */
+  _x1Tick: number;
+  _x1: Ord | null;
+  _xMore: Map<number, Ord> | null;
   /** The order `oco` names (kept with `oco`; a lookup checks the uuid still matches). */
-  _ocoRef: Ord | null = null;
-  /** Entry orders: fill tick → the STP of `_exits` itself (direct reference for the hot path). */
-  _exitRefs?: Map<number, Ord>;
+  _ocoRef: Ord | null;
+  /**
+   * Compact form of an exit order of one entry fill: entryOrder is {[_eoKey]: _eoQty}, entryPrices [entryPrice],
+   * entryAmounts [_ea1] (the fields themselves unset) until unpack() writes them out. Exit orders are most of
+   * what the engine keeps, and a dictionary and two arrays each cost more memory than the order's other fields.
+   */
+  _single: boolean;
+  _eoKey: string;
+  _eoQty: number;
+  _ea1: number;
   /** Forgotten: trimmed from the history, no longer known by its uuid (references to it act as unknown). */
-  _gone = false;
-  /** Per-command marks (the engine's command epoch when last touched / created / reported); not state. */
-  _touch = 0;
-  _created = 0;
-  _reported = 0;
+  _gone: boolean;
+  /** Per-command marks (the engine's command epoch when last touched / reported); not state. */
+  _touch: number;
+  _reported: number;
+}
+
+/**
+ * A new order record with every field present (one object layout for all orders). Built by an object literal,
+ * not a class: V8 tracks literal allocation sites and, as nearly all orders live long (open, then history), soon
+ * allocates them directly in the old generation instead of copying each through the young one.
+ */
+export function newOrd(): Ord {
+  return {
+    uuid: '',
+    clientid: undefined,
+    userid: '',
+    instrument: '',
+    side: 'buy',
+    quantity: 0,
+    filled: 0,
+    cancelled: 0,
+    price: null,
+    normalizedPrice: undefined,
+    averagePrice: 0,
+    orderType: 'LMT',
+    stopPrice: undefined,
+    targetPrice: undefined,
+    crossMargin: false,
+    cushion: 0,
+    reservedTicks: 0,
+    commission: 0,
+    reward: 0,
+    status: 'open',
+    entryTime: 0,
+    eventTime: 0,
+    triggered: undefined,
+    marginPerQty: undefined,
+    postOnly: undefined,
+    oco: undefined,
+    entryOrder: EMPTY_ENTRY_ORDER,
+    entryPrice: undefined,
+    entryPrices: undefined,
+    entryAmounts: undefined,
+    entryAmount: undefined,
+    normalizedEntryPrice: undefined,
+    maxStop: undefined,
+    normalizedMaxStop: undefined,
+    _tick: 0,
+    _prio: 0,
+    _prev: null,
+    _next: null,
+    _level: null,
+    _seq: 0,
+    _fillTicks: 0,
+    _margin: 0,
+    _marginMax: 0,
+    _x1Tick: 0,
+    _x1: null,
+    _xMore: null,
+    _ocoRef: null,
+    _single: false,
+    _eoKey: '',
+    _eoQty: 0,
+    _ea1: 0,
+    _gone: false,
+    _touch: 0,
+    _reported: 0,
+  };
+}
+
+/** Writes out an exit order's compact entryOrder / entryPrices / entryAmounts (before anything reads them). */
+export function unpack(o: Ord): void {
+  if (!o._single) return;
+  o.entryOrder = singleEntry(o._eoKey, o._eoQty);
+  o.entryPrices = [o.entryPrice as number];
+  o.entryAmounts = [o._ea1];
+  o._single = false;
+}
+
+function singleEntry(key: string, qty: number): Record<string, number> {
+  const d = dict<number>();
+  d[key] = qty;
+  return d;
+}
+
+/** Value of a wire field as the order would hold it unpacked (for snapshots; no change to the order). */
+export function wireField(o: Ord, k: (typeof ORDER_WIRE_FIELDS)[number]): unknown {
+  if (o._single) {
+    if (k === 'entryOrder') return singleEntry(o._eoKey, o._eoQty);
+    if (k === 'entryPrices') return [o.entryPrice];
+    if (k === 'entryAmounts') return [o._ea1];
+  }
+  return o[k];
 }
 
 /** Entry orders all share this (frozen) empty map; exit orders get their own dict(). */
@@ -101,47 +201,69 @@ export const ORDER_WIRE_FIELDS = [
 ] as const;
 
 /** Internal fields that snapshots keep besides the wire ones. */
-export const ORDER_STATE_FIELDS = ['_tick', '_prio', '_seq', '_fillTicks', '_exits'] as const;
+export const ORDER_STATE_FIELDS = ['_tick', '_prio', '_seq', '_fillTicks'] as const; // then `_exits`, see toJSON
 
-/** Wire copy of an order (explicit literal: this runs for every order in every event). */
-export function toWire(o: Ord): Order {
-  const w: Order = {
-    uuid: o.uuid,
-    userid: o.userid,
-    instrument: o.instrument,
-    side: o.side,
-    quantity: o.quantity,
-    filled: o.filled,
-    cancelled: o.cancelled,
-    price: o.price,
-    averagePrice: o.averagePrice,
-    orderType: o.orderType,
-    crossMargin: o.crossMargin,
-    cushion: o.cushion,
-    reservedTicks: o.reservedTicks,
-    commission: o.commission,
-    reward: o.reward,
-    status: o.status,
-    entryTime: o.entryTime,
-    eventTime: o.eventTime,
-    entryOrder: o.entryOrder === EMPTY_ENTRY_ORDER ? dict<number>() : dict(o.entryOrder),
+/** Builds a wire Order: `new (wireCtor())(o)`. */
+type WireCtor = new (o: Ord) => Order;
+
+/**
+ * A constructor for wire copies of orders. The copies are plain objects (prototype Object.prototype, keys in the
+ * order below, optional keys only when set), exactly what an object literal plus conditional assignments gives.
+ * Built by a constructor because V8 then sizes the objects for all their fields from the start (a literal gets 19
+ * slots and grows an out-of-object property array several times for the rest). Every call returns a separate
+ * function, so entry, STP and TGT copies each get their own, right-sized object layout.
+ */
+function wireCtor(): WireCtor {
+  const Wire = function (this: Record<string, unknown>, o: Ord): void {
+    this.uuid = o.uuid;
+    this.userid = o.userid;
+    this.instrument = o.instrument;
+    this.side = o.side;
+    this.quantity = o.quantity;
+    this.filled = o.filled;
+    this.cancelled = o.cancelled;
+    this.price = o.price;
+    this.averagePrice = o.averagePrice;
+    this.orderType = o.orderType;
+    this.crossMargin = o.crossMargin;
+    this.cushion = o.cushion;
+    this.reservedTicks = o.reservedTicks;
+    this.commission = o.commission;
+    this.reward = o.reward;
+    this.status = o.status;
+    this.entryTime = o.entryTime;
+    this.eventTime = o.eventTime;
+    this.entryOrder = o._single ? singleEntry(o._eoKey, o._eoQty) : o.entryOrder === EMPTY_ENTRY_ORDER ? dict<number>() : dict(o.entryOrder);
+    if (o.clientid !== undefined) this.clientid = o.clientid;
+    if (o.normalizedPrice !== undefined) this.normalizedPrice = o.normalizedPrice;
+    if (o.stopPrice !== undefined) this.stopPrice = o.stopPrice;
+    if (o.targetPrice !== undefined) this.targetPrice = o.targetPrice;
+    if (o.triggered !== undefined) this.triggered = o.triggered;
+    if (o.marginPerQty !== undefined) this.marginPerQty = o.marginPerQty;
+    if (o.postOnly !== undefined) this.postOnly = o.postOnly;
+    if (o.oco !== undefined) this.oco = o.oco;
+    if (o.entryPrice !== undefined) this.entryPrice = o.entryPrice;
+    if (o._single) this.entryPrices = [o.entryPrice];
+    else if (o.entryPrices !== undefined) this.entryPrices = o.entryPrices.slice();
+    if (o._single) this.entryAmounts = [o._ea1];
+    else if (o.entryAmounts !== undefined) this.entryAmounts = o.entryAmounts.slice();
+    if (o.entryAmount !== undefined) this.entryAmount = o.entryAmount;
+    if (o.normalizedEntryPrice !== undefined) this.normalizedEntryPrice = o.normalizedEntryPrice;
+    if (o.maxStop !== undefined) this.maxStop = o.maxStop;
+    if (o.normalizedMaxStop !== undefined) this.normalizedMaxStop = o.normalizedMaxStop;
   };
-  if (o.clientid !== undefined) w.clientid = o.clientid;
-  if (o.normalizedPrice !== undefined) w.normalizedPrice = o.normalizedPrice;
-  if (o.stopPrice !== undefined) w.stopPrice = o.stopPrice;
-  if (o.targetPrice !== undefined) w.targetPrice = o.targetPrice;
-  if (o.triggered !== undefined) w.triggered = o.triggered;
-  if (o.marginPerQty !== undefined) w.marginPerQty = o.marginPerQty;
-  if (o.postOnly !== undefined) w.postOnly = o.postOnly;
-  if (o.oco !== undefined) w.oco = o.oco;
-  if (o.entryPrice !== undefined) w.entryPrice = o.entryPrice;
-  if (o.entryPrices !== undefined) w.entryPrices = o.entryPrices.slice();
-  if (o.entryAmounts !== undefined) w.entryAmounts = o.entryAmounts.slice();
-  if (o.entryAmount !== undefined) w.entryAmount = o.entryAmount;
-  if (o.normalizedEntryPrice !== undefined) w.normalizedEntryPrice = o.normalizedEntryPrice;
-  if (o.maxStop !== undefined) w.maxStop = o.maxStop;
-  if (o.normalizedMaxStop !== undefined) w.normalizedMaxStop = o.normalizedMaxStop;
-  return w;
+  Wire.prototype = Object.prototype; // plain objects, like literals
+  return Wire as unknown as WireCtor;
+}
+
+const WireEntry = wireCtor();
+const WireStp = wireCtor();
+const WireTgt = wireCtor();
+
+/** Wire copy of an order (runs for every order in every event). */
+export function toWire(o: Ord): Order {
+  const type = o.orderType;
+  return type === 'STP' ? new WireStp(o) : type === 'TGT' ? new WireTgt(o) : new WireEntry(o);
 }
 
 export const isExit = (o: Pick<Ord, 'orderType'>): boolean => o.orderType === 'STP' || o.orderType === 'TGT';
@@ -191,9 +313,9 @@ export interface UserRec {
 /** The order events of one user in one command (built at the end of the command). */
 export interface OrderGroup {
   userid: string;
-  add: Order[];
-  update: Order[];
-  del: string[];
+  add: Order[] | null;
+  update: Order[] | null;
+  del: string[] | null;
 }
 
 export interface ExecutionRec {
@@ -210,45 +332,48 @@ export interface ExecutionRec {
 
 /**
  * An execution as the engine keeps it. The uuid's four generator draws are taken at the fill (so the generator
- * advances exactly as if the text were built), but the text is built only when someone reads it: most executions
- * are never queried, and building the text is a large share of a fill's cost.
+ * advances exactly as if the text were built), but the text is built only when someone reads it (execUuid): most
+ * executions are never queried, and building the text is a large share of a fill's cost. A literal (see newOrd).
  */
-export class Exec {
-  private id: string | null;
-  constructor(
-    private readonly d1: number,
-    private readonly d2: number,
-    private readonly d3: number,
-    private readonly d4: number,
-    readonly orderid: string,
-    readonly instrument: string,
-    readonly side: Side,
-    readonly quantity: number,
-    readonly price: number,
-    readonly liquidity: 'maker' | 'taker',
-    readonly commission: number,
-    readonly time: number,
-    id: string | null = null,
-  ) {
-    this.id = id;
-  }
+export interface Exec {
+  d1: number;
+  d2: number;
+  d3: number;
+  d4: number;
+  /** The uuid text once built (or from a snapshot). */
+  id: string | null;
+  orderid: string;
+  instrument: string;
+  side: Side;
+  quantity: number;
+  price: number;
+  liquidity: 'maker' | 'taker';
+  commission: number;
+  time: number;
+}
 
-  /** From a snapshot record (the uuid is known). */
-  static of(r: ExecutionRec): Exec {
-    return new Exec(0, 0, 0, 0, r.orderid, r.instrument, r.side, r.quantity, r.price, r.liquidity, r.commission, r.time, r.uuid);
-  }
+export function newExec(
+  d1: number, d2: number, d3: number, d4: number, id: string | null, orderid: string, instrument: string, side: Side,
+  quantity: number, price: number, liquidity: 'maker' | 'taker', commission: number, time: number,
+): Exec {
+  return { d1, d2, d3, d4, id, orderid, instrument, side, quantity, price, liquidity, commission, time };
+}
 
-  get uuid(): string {
-    return (this.id ??= Rng.formatUuid(this.d1, this.d2, this.d3, this.d4));
-  }
+/** From a snapshot record (the uuid is known). */
+export function execOf(r: ExecutionRec): Exec {
+  return newExec(0, 0, 0, 0, r.uuid, r.orderid, r.instrument, r.side, r.quantity, r.price, r.liquidity, r.commission, r.time);
+}
 
-  /** The plain record (wire Execution and snapshot shape, keys in this order). */
-  toRecord(): ExecutionRec {
-    return {
-      uuid: this.uuid, orderid: this.orderid, instrument: this.instrument, side: this.side, quantity: this.quantity,
-      price: this.price, liquidity: this.liquidity, commission: this.commission, time: this.time,
-    };
-  }
+export function execUuid(x: Exec): string {
+  return (x.id ??= Rng.formatUuid(x.d1, x.d2, x.d3, x.d4));
+}
+
+/** The plain record (wire Execution and snapshot shape, keys in this order). */
+export function execRecord(x: Exec): ExecutionRec {
+  return {
+    uuid: execUuid(x), orderid: x.orderid, instrument: x.instrument, side: x.side, quantity: x.quantity, price: x.price,
+    liquidity: x.liquidity, commission: x.commission, time: x.time,
+  };
 }
 
 export interface CandleRec {
