@@ -269,6 +269,8 @@ export interface VerifyInput {
   body?: unknown;
   /** REST body text exactly as received */
   rawBody?: string;
+  /** true when `body` is JSON.parse(rawBody) done by the server itself (skips proving they are the same value) */
+  bodyParsedFromRaw?: boolean;
   authorization?: string;
   nonce?: string | number;
   receivedMs: number;
@@ -309,18 +311,42 @@ function isEmptyBody(body: unknown): boolean {
   );
 }
 
-/** Every M the request may have been signed over (§8.5); a signature over any of them is accepted. */
-function candidateMessages(input: VerifyInput, nonce: number): string[] {
-  const out = new Set<string>();
-  const { method, uri } = input;
-  const bodies = isEmptyBody(input.body) ? [input.body, undefined, {}] : [input.body];
-  if (input.socket) {
-    for (const b of bodies) out.add(socketCanonicalMessage(method, uri, b, input.socket.params, nonce));
-    return [...out];
-  }
-  for (const b of bodies) out.add(canonicalMessage(method, uri, b, nonce));
-  const raw = input.rawBody;
-  if (typeof raw === 'string' && raw.trim() !== '') {
+/** M of §2.3 with the body spliced in as raw JSON text. */
+function splicedMessage(method: string, uri: string, bodyText: string, nonce: number): string {
+  return `{"method":${JSON.stringify(method.toUpperCase())},"uri":${JSON.stringify(uri)},"body":${bodyText},"nonce":${nonce}}`;
+}
+
+function tryOnce(tried: string[], test: (message: string) => boolean, m: string): boolean {
+  if (tried.includes(m)) return false;
+  tried.push(m);
+  return test(m);
+}
+
+/**
+ * True when `test` accepts one of the messages the request may have been signed over (§8.5), tried most likely
+ * first and each at most once, so a typical request builds and checks one message. A candidate that cannot be
+ * built (bad method, uri or body) matches nothing.
+ */
+function anyCandidate(input: VerifyInput, nonce: number, test: (message: string) => boolean): boolean {
+  try {
+    const { method, uri } = input;
+    const empty = isEmptyBody(input.body);
+    const tried: string[] = [];
+    if (input.socket) {
+      const params = input.socket.params;
+      if (tryOnce(tried, test, socketCanonicalMessage(method, uri, input.body, params, nonce))) return true;
+      return (
+        empty &&
+        (tryOnce(tried, test, socketCanonicalMessage(method, uri, undefined, params, nonce)) || tryOnce(tried, test, socketCanonicalMessage(method, uri, {}, params, nonce)))
+      );
+    }
+    checkMethodUri(method, uri);
+    const raw = typeof input.rawBody === 'string' && input.rawBody.trim() !== '' ? input.rawBody : undefined;
+    // the server parsed body from raw itself: the bytes sent are the body it acts on (the reference clients sign them)
+    if (raw !== undefined && input.bodyParsedFromRaw === true && tryOnce(tried, test, splicedMessage(method, uri, raw, nonce))) return true;
+    if (tryOnce(tried, test, canonicalMessage(method, uri, input.body, nonce))) return true;
+    if (empty && (tryOnce(tried, test, canonicalMessage(method, uri, undefined, nonce)) || tryOnce(tried, test, canonicalMessage(method, uri, {}, nonce)))) return true;
+    if (raw === undefined || input.bodyParsedFromRaw === true) return false;
     // Only splice raw text that is the same JSON value the server acts on.
     let same = false;
     try {
@@ -328,13 +354,10 @@ function candidateMessages(input: VerifyInput, nonce: number): string[] {
     } catch {
       same = false;
     }
-    if (same) {
-      out.add(
-        `{"method":${JSON.stringify(method.toUpperCase())},"uri":${JSON.stringify(uri)},"body":${raw},"nonce":${nonce}}`,
-      );
-    }
+    return same && tryOnce(tried, test, splicedMessage(method, uri, raw, nonce));
+  } catch {
+    return false; // unusable method/uri/body: nothing can verify
   }
-  return [...out];
 }
 
 const SIG_B64_RE = /^[A-Za-z0-9+/]{86}==$/;
@@ -375,24 +398,14 @@ export function verifyRequest(input: VerifyInput, lookup: AuthLookup, options: V
   const drift = Math.abs(input.receivedMs - nonce);
   if (!(drift <= toleranceMs)) return fail(`Authentication failed. Nonce ${nonce} stale by ${drift}ms`);
 
-  let messages: string[];
-  try {
-    messages = candidateMessages(input, nonce);
-  } catch {
-    messages = []; // unusable method/uri/body: nothing can verify
-  }
-
   let role: Role | undefined;
   if (scheme === 'HMAC') {
     const secret = lookup.hmacSecret(userid);
     if (secret === undefined) return fail(`Authentication failed. Unknown user ${userid}`);
     if (!isHex(secret, 32)) return fail(`Authentication failed. HMAC mismatch ${auth}`);
     const given = /^[0-9a-fA-F]{64}$/.test(proof) ? Buffer.from(proof, 'hex') : undefined;
-    let ok = false;
-    for (const m of messages) {
-      const expected = Buffer.from(hmacHex(secret, m), 'hex');
-      if (given && timingSafeEqual(expected, given)) ok = true;
-    }
+    const key = fromHex(secret);
+    const ok = given !== undefined && anyCandidate(input, nonce, (m) => timingSafeEqual(createHmac('sha256', key).update(m, 'utf8').digest(), given));
     if (!ok) return fail(`Authentication failed. HMAC mismatch ${auth}`);
   } else {
     const key = lookup.apiKey(userid, keyName!);
@@ -400,7 +413,7 @@ export function verifyRequest(input: VerifyInput, lookup: AuthLookup, options: V
     if (!isHex(key.apiPublicKey, 32) || !SIG_B64_RE.test(proof)) return fail('Authentication failed. SIGN mismatch');
     const signature = new Uint8Array(Buffer.from(proof, 'base64'));
     const pub = fromHex(key.apiPublicKey);
-    const ok = messages.some((m) => nacl.sign.detached.verify(new TextEncoder().encode(m), signature, pub));
+    const ok = anyCandidate(input, nonce, (m) => nacl.sign.detached.verify(new TextEncoder().encode(m), signature, pub));
     if (!ok) return fail('Authentication failed. SIGN mismatch');
     role = key.role;
   }

@@ -12,7 +12,8 @@ import { ChainError } from './chain/errors';
 import { Engine, type PatchInput, type UpdateItem } from './engine/engine';
 import type { EngineEvent } from './engine/types';
 import type { Entry } from './entries';
-import { Journal } from './journal';
+import { InvariantTracker } from './invariants';
+import { Journal, type JournalStats } from './journal';
 import { buildMarginOut, buildRecoveryTx, cosignMarginIn, cosignWithdraw, signerOf } from './money';
 import { deriveServerKey, loadOrCreateSeed } from './server/keys';
 import { HttpError } from './server/router';
@@ -35,6 +36,15 @@ export interface ExchangeOptions {
   indexPrice?: number;
   /** a snapshot every this many journal entries, default 1000 */
   snapshotEvery?: number;
+  /**
+   * The engine's full invariant check (O(open orders)) runs after every event-loop turn while there are at most
+   * this many open orders (default 256); beyond, the incremental check runs after every command and the full one
+   * every `fullCheckEveryMs` (default 10000) and before each snapshot.
+   */
+  fullCheckMaxOrders?: number;
+  fullCheckEveryMs?: number;
+  /** after a periodic snapshot that took d ms the next waits at least spacing·d ms (default 50: ≤ ~2 % of the time) */
+  snapshotSpacing?: number;
   /** satoshi the faucet pays the exchange fee address at first start, default 5 BTC */
   feeFunding?: number;
   log?: (line: string) => void;
@@ -60,6 +70,8 @@ export interface ExchangeSnapshot {
 
 type ChainNote = ({ kind: 'tx' } & TxEvent) | ({ kind: 'block' } & BlockEvent);
 
+/** default: the next periodic snapshot waits at least this many times as long as the last one took */
+const SNAPSHOT_SPACING = 50;
 const FEE_KEY_LABEL = 'coinpit-desk/exchange-fee-address';
 const DEFAULT_INDEX = 1000;
 
@@ -76,6 +88,10 @@ export class Exchange {
   private lastAppend: Promise<unknown> = Promise.resolve();
   private lastSnapSeq = 0;
   private snapshotting = false;
+  private lastSnapshotAt = 0;
+  private lastSnapshotMs = 0;
+  private snapOrders = 0;
+  private readonly snapStats = { snapshots: 0, ms: 0 };
   private closed = false;
   private readonly snapshotEvery: number;
   private readonly log: (line: string) => void;
@@ -83,6 +99,14 @@ export class Exchange {
   private checkPending: Promise<string[]> | null = null;
   private checkBatch: Entry['t'][] = [];
   private lastBrokenBatch: Entry['t'][] = [];
+  private tracker: InvariantTracker | undefined;
+  private lastFullCheckAt = performance.now();
+  private fullChecks = 0;
+  /** at most fullCheckMaxOrders open orders at the last full check: check fully after every turn */
+  private smallState = true;
+  private readonly fullCheckEveryMs: number;
+  private readonly fullCheckMaxOrders: number;
+  private readonly snapshotSpacing: number;
   private expiring = false;
 
   private constructor(
@@ -96,6 +120,9 @@ export class Exchange {
     this.feeKey = fee.privateKey;
     this.feeAddress = p2pkhAddress(fee.publicKey, LOCAL_NETWORK);
     this.snapshotEvery = opts.snapshotEvery ?? 1000;
+    this.fullCheckEveryMs = opts.fullCheckEveryMs ?? 10_000;
+    this.snapshotSpacing = opts.snapshotSpacing ?? SNAPSHOT_SPACING;
+    this.fullCheckMaxOrders = opts.fullCheckMaxOrders ?? 256;
     this.log = opts.log ?? (() => undefined);
     this.st = freshState(opts);
   }
@@ -122,7 +149,7 @@ export class Exchange {
         if (opts.indexPrice !== undefined && ex.st.walk.price !== opts.indexPrice && !ex.st.readonly) {
           await ex.setIndex(opts.indexPrice);
         }
-        const errs = ex.engine.checkInvariants();
+        const errs = ex.fullCheck();
         if (errs.length > 0) await ex.enterReadonly(`invariants fail after replay: ${errs.slice(0, 5).join('; ')}`);
       }
       // the exchange fee address pays settlement miner fees: funded once, at first start
@@ -157,6 +184,21 @@ export class Exchange {
 
   get readonlyReason(): string | undefined {
     return this.st.reason;
+  }
+
+  /** How the invariants are being checked: incremental tracker in use, full checks run so far. */
+  get invariantStats(): { incremental: boolean; fullChecks: number } {
+    return { incremental: this.tracker !== undefined, fullChecks: this.fullChecks };
+  }
+
+  /** Periodic snapshots taken and the synchronous time spent in them (check, capture, serialization). */
+  get snapshotStats(): { snapshots: number; ms: number } {
+    return { ...this.snapStats };
+  }
+
+  /** Group-commit figures of the journal (entries, write+fsync rounds, time in them). */
+  get journalStats(): JournalStats {
+    return this.journal.stats;
   }
 
   get indexIsFixed(): boolean {
@@ -462,7 +504,7 @@ export class Exchange {
     }
     const append = this.journal.append(entry);
     this.lastAppend = append;
-    const verdict = entry.t === 'readonly' ? Promise.resolve([]) : this.invariantVerdict(entry.t);
+    const verdict = entry.t === 'readonly' ? Promise.resolve([]) : this.invariantVerdict(entry.t, out.events);
     let broken: string[];
     try {
       await append;
@@ -483,10 +525,25 @@ export class Exchange {
   }
 
   /**
-   * The invariant check covering this command: one check per event-loop turn covers every command applied in
-   * it (they are journaled in the same group commit), and no command is acknowledged before its check ran.
+   * The invariant check covering this command. The exchange invariants (positions sum to zero, P&L and fees net
+   * to zero, every position covered by its stops) are checked incrementally right after the command, over the
+   * users it touched. The engine's full check runs once per event-loop turn (covering every command applied in it,
+   * all journaled in the same group commit) while the state is small, else every `fullCheckEveryMs`; it also
+   * cross-checks the incremental sums against a rebuild. No command is acknowledged before its checks ran.
    */
-  private invariantVerdict(t: Entry['t']): Promise<string[]> {
+  private invariantVerdict(t: Entry['t'], events: ExchangeEvent[]): Promise<string[]> {
+    const tracker = this.invariantTracker();
+    let incremental: string[] = [];
+    if (tracker) {
+      try {
+        tracker.update(touchedUsers(events));
+        incremental = tracker.errors();
+      } catch (err) {
+        incremental = [`incremental invariant check threw: ${errorText(err)}`];
+      }
+    }
+    if (incremental.length > 0) this.lastBrokenBatch = [t];
+    if (!this.checkPending && !this.fullCheckDue()) return Promise.resolve(incremental);
     this.checkBatch.push(t);
     if (!this.checkPending) {
       this.checkPending = new Promise((resolve) => {
@@ -494,18 +551,56 @@ export class Exchange {
           const batch = this.checkBatch;
           this.checkBatch = [];
           this.checkPending = null;
-          let errs: string[];
-          try {
-            errs = this.engine.checkInvariants();
-          } catch (err) {
-            errs = [`invariant check threw: ${errorText(err)}`];
-          }
-          resolve(errs.length > 0 ? errs.map((e) => e) : []);
+          const errs = this.fullCheck();
           if (errs.length > 0) this.lastBrokenBatch = batch;
+          resolve(errs);
         });
       });
     }
-    return this.checkPending;
+    if (incremental.length === 0) return this.checkPending;
+    return this.checkPending.then((full) => [...incremental, ...full.filter((e) => !incremental.includes(e))]);
+  }
+
+  /** The incremental tracker of the current engine (re-attached when the engine object changes). */
+  private invariantTracker(): InvariantTracker | undefined {
+    const engine = this.engineRef;
+    if (!engine) return undefined;
+    if (this.tracker?.engine !== engine) {
+      this.tracker = InvariantTracker.attach(engine);
+      if (!this.tracker) this.log('invariants: incremental check unavailable, checking fully after every event-loop turn');
+    }
+    return this.tracker;
+  }
+
+  /** No tracker, a small state (as of the last full check) or the period elapsed. */
+  private fullCheckDue(): boolean {
+    if (!this.invariantTracker() || this.smallState) return true;
+    return performance.now() - this.lastFullCheckAt >= this.fullCheckEveryMs;
+  }
+
+  /** engine.checkInvariants() plus a cross-check of the incremental sums with a rebuild from scratch. */
+  private fullCheck(): string[] {
+    this.lastFullCheckAt = performance.now();
+    this.fullChecks++;
+    let errs: string[];
+    try {
+      errs = this.engine.checkInvariants();
+    } catch (err) {
+      errs = [`invariant check threw: ${errorText(err)}`];
+    }
+    const tracker = this.invariantTracker();
+    if (tracker) {
+      try {
+        this.smallState = tracker.openOrders() <= this.fullCheckMaxOrders;
+        const before = JSON.stringify(tracker.totals());
+        tracker.rebuild();
+        if (JSON.stringify(tracker.totals()) !== before) errs.push('incremental invariant sums drifted from a rebuild (a change was not reported)');
+        errs.push(...tracker.errors().filter((e) => !errs.includes(e)));
+      } catch (err) {
+        errs.push(`incremental invariant rebuild threw: ${errorText(err)}`);
+      }
+    }
+    return errs;
   }
 
   private async enterReadonly(reason: string): Promise<void> {
@@ -538,11 +633,6 @@ export class Exchange {
     const now = entry.now;
     if (!Number.isSafeInteger(now) || now < 0) throw new HttpError(422, 'bad entry time');
     const events: ExchangeEvent[] = [];
-    const engineOut = <T>(o: { ok: true; result: T; events: EngineEvent[] } | { ok: false; error: { status: number; message: string } }): T => {
-      if (!o.ok) throw new HttpError(o.error.status, o.error.message);
-      events.push(...o.events);
-      return o.result;
-    };
     let result: unknown;
     switch (entry.t) {
       case 'genesis': {
@@ -571,22 +661,22 @@ export class Exchange {
         if (!this.users.revokeApiKey(entry.userid, entry.name, now)) throw new HttpError(404, `No active API key ${entry.name}`);
         break;
       case 'place':
-        result = engineOut(this.engine.placeOrders(now, entry.userid, entry.orders as OrderRequest[], requestid, entry.symbol));
+        result = engineOut(events, this.engine.placeOrders(now, entry.userid, entry.orders as OrderRequest[], requestid, entry.symbol));
         break;
       case 'update':
-        result = engineOut(this.engine.updateOrders(now, entry.userid, entry.items as UpdateItem[], requestid));
+        result = engineOut(events, this.engine.updateOrders(now, entry.userid, entry.items as UpdateItem[], requestid));
         break;
       case 'cancel':
-        result = engineOut(this.engine.cancelOrders(now, entry.userid, entry.uuids as string[], requestid));
+        result = engineOut(events, this.engine.cancelOrders(now, entry.userid, entry.uuids as string[], requestid));
         break;
       case 'cancelAll':
-        result = engineOut(this.engine.cancelAll(now, entry.userid, entry.symbol, requestid));
+        result = engineOut(events, this.engine.cancelAll(now, entry.userid, entry.symbol, requestid));
         break;
       case 'patch':
-        result = engineOut(this.engine.patch(now, entry.userid, entry.ops as PatchInput[], requestid));
+        result = engineOut(events, this.engine.patch(now, entry.userid, entry.ops as PatchInput[], requestid));
         break;
       case 'index': {
-        result = engineOut(this.engine.setIndex(now, entry.prices));
+        result = engineOut(events, this.engine.setIndex(now, entry.prices));
         if (typeof entry.prices === 'number') this.st.walk.price = entry.prices;
         if (entry.walk !== undefined) this.st.walk.step = entry.walk;
         break;
@@ -732,9 +822,27 @@ export class Exchange {
     }
   }
 
+  /**
+   * A snapshot every `snapshotEvery` journal entries, spaced so that snapshot work (full invariant check, capture,
+   * serialization: all O(state) and synchronous) takes at most ~2 % of the time: after a snapshot that took d ms
+   * the next one waits at least 50·d ms, scaled up by the growth of the book since. Small states snapshot at once;
+   * a large book under heavy load does not stall the event loop every few hundred milliseconds. (Replaying the
+   * entries of such a gap at start-up costs about as long as the snapshot it saved.)
+   */
   private maybeSnapshot(): void {
     if (this.snapshotting || this.closed || this.journal.lastSeq - this.lastSnapSeq < this.snapshotEvery) return;
+    const started = performance.now();
+    // the last snapshot's cost, scaled by how much the book grew since (its cost is about proportional)
+    const orders = this.tracker?.openOrders() ?? 0;
+    const growth = Math.max(1, orders / Math.max(1, this.snapOrders));
+    if (started < this.lastSnapshotAt + this.lastSnapshotMs * growth * this.snapshotSpacing) return;
     this.snapshotting = true;
+    // a snapshot is also a checkpoint of the full invariant check (it cross-checks the incremental one)
+    const broken = this.st.readonly ? [] : this.fullCheck();
+    if (broken.length > 0) {
+      this.log(`invariants broken at snapshot: ${broken.slice(0, 10).join('; ')}`);
+      void this.enterReadonly(`invariants broken at snapshot: ${broken.slice(0, 3).join('; ')}`);
+    }
     const seq = this.journal.lastSeq;
     let state: ExchangeSnapshot;
     try {
@@ -744,8 +852,14 @@ export class Exchange {
       this.log(`snapshot capture failed: ${errorText(err)}`);
       return;
     }
-    this.journal
-      .snapshot(state, seq)
+    const written = this.journal.snapshot(state, seq); // serializes synchronously, writes asynchronously
+    const done = performance.now();
+    this.lastSnapshotAt = done;
+    this.lastSnapshotMs = done - started;
+    this.snapOrders = orders;
+    this.snapStats.snapshots++;
+    this.snapStats.ms += done - started;
+    written
       .then(() => {
         this.lastSnapSeq = Math.max(this.lastSnapSeq, seq);
       })
@@ -754,6 +868,20 @@ export class Exchange {
         this.snapshotting = false;
       });
   }
+}
+
+/** An engine outcome's result; its events go to `events`; a refusal becomes the HttpError it describes. */
+function engineOut<T>(events: ExchangeEvent[], o: { ok: true; result: T; events: EngineEvent[] } | { ok: false; error: { status: number; message: string } }): T {
+  if (!o.ok) throw new HttpError(o.error.status, o.error.message);
+  for (const ev of o.events) events.push(ev);
+  return o.result;
+}
+
+/** Users whose account a command changed (the engine reports each with an `account` event). */
+function touchedUsers(events: ExchangeEvent[]): Set<string> {
+  const out = new Set<string>();
+  for (const ev of events) if (ev.name === 'account') out.add(ev.userid);
+  return out;
 }
 
 function freshState(opts: ExchangeOptions): ExState {

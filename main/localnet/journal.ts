@@ -5,15 +5,19 @@
 //   journal-<firstSeq>.log        JSON lines {"seq":n,"entry":{…}}, seq strictly increasing from 1
 //   snapshot-<seq>.json           {"seq":n,"state":{…}}: state after entries 1..n, written atomically
 //
-// append() resolves only after its line is written and fdatasync'ed. Appends issued while a write is in flight
+// append() resolves only after its line is written and fdatasync'ed. Appends issued while a sync is in flight
 // are batched into the next single write + sync (group commit), so throughput does not collapse to one sync per
-// command. A crash can only tear the last line of the last segment; open() truncates it (it was never
-// acknowledged) and load() reports it.
+// command; two batches may be in flight at once (the next one's write and sync overlap the current sync). A
+// crash can only tear the last line of the last segment; open() truncates it (it was never acknowledged) and
+// load() reports it.
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
+/** group-commit batches in flight at once: one syncing while the next is written (and synced) */
+const MAX_IN_FLIGHT = 2;
+const noop = (): void => undefined;
 const SEGMENT_RE = /^journal-(\d{12})\.log$/;
 const SNAPSHOT_RE = /^snapshot-(\d{12})\.json$/;
 const pad = (n: number): string => String(n).padStart(12, '0');
@@ -60,6 +64,12 @@ export interface JournalStats {
   entries: number;
   /** write + fdatasync rounds (one per group-commit batch) */
   batches: number;
+  /** wall time spent in those rounds (ms) */
+  syncMs: number;
+  /** of which: from the start of the round to the end of its write (ms) */
+  writeMs: number;
+  /** largest batch so far */
+  maxBatch: number;
 }
 
 interface Pending {
@@ -235,9 +245,17 @@ export class Journal {
   private pending: Pending[] = [];
   private flushScheduled = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** batches written or being synced, not yet acknowledged */
+  private inFlight = 0;
+  /** settles (never rejects) once every batch started so far has been written */
+  private written: Promise<void> = Promise.resolve();
+  /** settles (never rejects) once every batch started so far has been acknowledged or refused */
+  private acked: Promise<void> = Promise.resolve();
+  /** exclusive operations (snapshot, load, close) queued or running: no batch starts on its own meanwhile */
+  private holds = 0;
   private closed = false;
   private failure: Error | null = null;
-  private readonly counters: JournalStats = { entries: 0, batches: 0 };
+  private readonly counters: JournalStats = { entries: 0, batches: 0, syncMs: 0, writeMs: 0, maxBatch: 0 };
 
   private constructor(dir: string, token: string, fd: fsp.FileHandle, segmentStart: number, seq: number, snapSeq: number, torn: TornTail | undefined) {
     this.dir = dir;
@@ -325,7 +343,7 @@ export class Journal {
         // let every append of the current tick join this batch
         queueMicrotask(() => {
           this.flushScheduled = false;
-          void this.exclusive(() => this.flushPending());
+          this.pump();
         });
       }
     });
@@ -350,7 +368,6 @@ export class Journal {
       return Promise.reject(new TypeError(`snapshot state is not JSON-serializable: ${(err as Error).message}`));
     }
     return this.exclusive(async () => {
-      await this.flushPending();
       if (this.failure) throw new Error(`journal failed earlier: ${this.failure.message}`);
       if (upToSeq < this.snapSeq) throw new RangeError(`snapshot seq ${upToSeq} is older than the last snapshot (${this.snapSeq})`);
       const final = path.join(this.dir, snapshotName(upToSeq));
@@ -387,7 +404,6 @@ export class Journal {
   async load(): Promise<JournalLoad> {
     if (this.closed) throw new Error('journal is closed');
     return this.exclusive(async () => {
-      await this.flushPending();
       const { segments, snapshots } = await listDir(this.dir);
       const result: JournalLoad = { entries: [], lastSeq: 0 };
       let after = 0;
@@ -432,7 +448,6 @@ export class Journal {
     if (this.closed) return;
     this.closed = true;
     await this.exclusive(async () => {
-      await this.flushPending();
       await this.fd.close().catch(() => undefined);
     });
     await releaseLock(this.dir, this.token);
@@ -440,34 +455,89 @@ export class Journal {
 
   // ---- internals -------------------------------------------------------------------------------------
 
-  /** Runs `op` after every previously queued write/snapshot/load operation. */
+  /**
+   * Runs `op` after every previously queued snapshot/load/close operation, with the file to itself: every entry
+   * appended before it ran is durable (or refused), and no batch starts until it is done.
+   */
   private exclusive<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op);
+    this.holds++;
+    const run = this.queue.then(async () => {
+      await this.drain();
+      return op();
+    });
     this.queue = run.catch(() => undefined);
+    const release = (): void => {
+      this.holds--;
+      this.pump();
+    };
+    run.then(release, release);
     return run;
   }
 
-  private async flushPending(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      if (this.failure) {
-        for (const p of batch) p.reject(new Error(`journal failed earlier: ${this.failure.message}`));
-        continue;
-      }
-      try {
-        await this.fd.write(batch.map((p) => p.line).join(''));
-        await this.fd.datasync();
-      } catch (err) {
-        // Unknown on-disk state: refuse everything from now on rather than acknowledge blindly.
-        this.failure = err instanceof Error ? err : new Error(String(err));
-        for (const p of batch) p.reject(this.failure);
-        continue;
-      }
-      this.counters.batches++;
-      this.counters.entries += batch.length;
-      for (const p of batch) p.resolve(p.seq);
+  /** Starts batches of the pending appends: at most MAX_IN_FLIGHT at a time, none while an exclusive op holds. */
+  private pump(): void {
+    while (this.pending.length > 0 && this.inFlight < MAX_IN_FLIGHT && this.holds === 0) this.startBatch();
+  }
+
+  /** Writes and syncs everything pending, however many batches that takes. */
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.inFlight > 0) {
+      if (this.pending.length > 0) this.startBatch();
+      await this.acked;
     }
+  }
+
+  /**
+   * One group-commit batch: every pending line in one write, then an fdatasync. Writes are chained, so lines
+   * reach the file in append order; a batch's sync may overlap the next batch's write and sync (pipelining hides
+   * the thread-pool round trips), but acknowledgements go strictly in order, each only after its own sync.
+   */
+  private startBatch(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.inFlight++;
+    const started = performance.now();
+    const data = batch.length === 1 ? batch[0]!.line : batch.map((p) => p.line).join('');
+    const write = this.written.then(() => {
+      if (this.failure) throw new Error(`journal failed earlier: ${this.failure.message}`);
+      return this.fd.write(data);
+    });
+    // a failed write poisons the journal before any later write runs (they chain on `written`, set after this)
+    const wrote = write.then(
+      () => {
+        this.counters.writeMs += performance.now() - started;
+      },
+      (err: unknown) => {
+        this.fail(err);
+        throw err;
+      },
+    );
+    this.written = wrote.then(noop, noop);
+    const synced = wrote.then(() => this.fd.datasync()).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    const previous = this.acked;
+    this.acked = Promise.all([synced, previous]).then(([err]) => {
+      this.inFlight--;
+      if (err !== null) this.fail(err);
+      if (this.failure) {
+        // Unknown on-disk state: refuse everything from now on rather than acknowledge blindly.
+        const own = err instanceof Error ? err : new Error(`journal failed earlier: ${this.failure.message}`);
+        for (const p of batch) p.reject(own);
+      } else {
+        this.counters.batches++;
+        this.counters.entries += batch.length;
+        this.counters.syncMs += performance.now() - started;
+        if (batch.length > this.counters.maxBatch) this.counters.maxBatch = batch.length;
+        for (const p of batch) p.resolve(p.seq);
+      }
+      this.pump();
+    });
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err instanceof Error ? err : new Error(String(err));
   }
 
   private async prune(snapSeq: number): Promise<void> {

@@ -134,10 +134,11 @@ describe('restart', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 1500));
+    const exited = new Promise((r) => child.once('exit', r)); // before the kill: 'exit' may fire before a later listener
     child.kill('SIGKILL');
     stop = true;
     await Promise.all(streams);
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     expect(acked.length).toBeGreaterThan(5);
 
     const again = await open({ dataDir: dir, seed: 11 });

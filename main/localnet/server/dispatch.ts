@@ -14,6 +14,8 @@ export interface Incoming {
   body?: unknown;
   /** REST body text as received */
   rawBody?: string;
+  /** body is JSON.parse(rawBody), parsed by this server (verification then splices the raw text directly) */
+  bodyParsedFromRaw?: boolean;
   authorization?: string;
   nonce?: unknown;
   requestid?: string;
@@ -61,6 +63,7 @@ export class Dispatcher {
         uri: req.uri,
         body: req.body,
         rawBody: req.rawBody,
+        ...(req.bodyParsedFromRaw === true ? { bodyParsedFromRaw: true } : {}),
         authorization: req.authorization,
         nonce: req.nonce as string | number | undefined,
         receivedMs: Date.now(),
@@ -99,12 +102,11 @@ export class Dispatcher {
       const bucket = caller ? caller.userid : `ip:${req.ip ?? 'unknown'}`;
       if (!this.opts.rateLimit.take(bucket)) return { ok: false, status: 429, error: 'Too many requests', caller, route };
       if (route.write && this.exchange.readonly) return { ok: false, status: 503, error: 'Exchange is in read-only mode', caller, route };
-      const u = new URL(req.uri, 'http://x');
       const reply = await route.handler({
         method,
         uri: req.uri,
         params: found.match.params,
-        query: u.searchParams,
+        query: queryOf(req.uri, q),
         body: req.body,
         caller,
         now: this.exchange.now(),
@@ -120,4 +122,11 @@ export class Dispatcher {
       return { ok: false, status: 500, error: 'Internal error', caller, route };
     }
   }
+}
+
+/** The query parameters of a signed uri (what new URL(uri).searchParams gives, without parsing a whole URL). */
+function queryOf(uri: string, q: number): URLSearchParams {
+  if (q < 0) return new URLSearchParams();
+  const hash = uri.indexOf('#', q);
+  return new URLSearchParams(hash < 0 ? uri.slice(q + 1) : uri.slice(q + 1, hash));
 }

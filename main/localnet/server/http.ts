@@ -1,7 +1,9 @@
 // The local exchange's HTTP server (fastify 5): the REST API under /api/v1 (PROTOCOL §3, §8), local-mode endpoints
 // under /localnet and /api/v1/localnet, and the chain APIs under /esplora and /insight-api. Bodies are kept raw
 // (verifyRequest may need the exact bytes, §8.5) and parsed here; every response carries Server-Time; every error
-// is {error: text}; nothing a client sends can crash the process.
+// is {error: text}; nothing a client sends can crash the process. Plain JSON calls under /api/v1 take a fast path
+// in front of fastify (see below) that answers them byte for byte as the fastify route would.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Exchange } from '../exchange';
 import { chainApi, ESPLORA_MOUNT, INSIGHT_MOUNT } from './chainapi';
@@ -10,6 +12,7 @@ import type { Dispatcher } from './dispatch';
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = 1024 * 1024;
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface HttpOptions {
   exchange: Exchange;
@@ -37,9 +40,10 @@ export function createHttp(opts: HttpOptions): FastifyInstance {
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // callback style: an async hook costs a promise per response
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('Server-Time', serverTime());
-    return payload;
+    done(null, payload);
   });
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -50,6 +54,7 @@ export function createHttp(opts: HttpOptions): FastifyInstance {
     void reply.code(404).send({ error: 'Not found' });
   });
   app.route({ method: [...METHODS], url: '/*', handler: (req, reply) => route(opts, req, reply) });
+  installFastPath(app, opts);
   return app;
 }
 
@@ -69,31 +74,120 @@ async function route(opts: HttpOptions, req: FastifyRequest, reply: FastifyReply
   return reply.code(404).send({ error: 'Not found' });
 }
 
-async function api(opts: HttpOptions, req: FastifyRequest, reply: FastifyReply, uri: string, raw: string | undefined): Promise<unknown> {
-  // §2.6: a signed OPTIONS only recalibrates the client clock from Server-Time
-  if (req.method === 'OPTIONS') return reply.code(200).send({});
+/** What the API answers: status and JSON text (errors as {error}). Shared by the fastify route and the fast path. */
+interface ApiAnswer {
+  status: number;
+  json: string;
+}
+
+async function answer(
+  opts: HttpOptions,
+  method: string,
+  uri: string,
+  raw: string | undefined,
+  headers: IncomingHttpHeaders,
+  ip: string | undefined,
+): Promise<ApiAnswer> {
   let body: unknown;
   if (raw !== undefined && raw.trim() !== '') {
     try {
       body = JSON.parse(raw);
     } catch {
-      return reply.code(400).send({ error: 'Malformed JSON body' });
+      return { status: 400, json: JSON.stringify({ error: 'Malformed JSON body' }) };
     }
   }
   const out = await opts.dispatcher.handle({
     transport: 'rest',
-    method: req.method === 'HEAD' ? 'GET' : req.method,
+    method: method === 'HEAD' ? 'GET' : method,
     uri,
     body,
     rawBody: raw,
-    authorization: headerText(req.headers.authorization),
-    nonce: headerText(req.headers.nonce as string | string[] | undefined),
-    requestid: headerText(req.headers.requestid as string | string[] | undefined),
-    ip: req.ip,
+    bodyParsedFromRaw: body !== undefined,
+    authorization: headerText(headers.authorization),
+    nonce: headerText(headers.nonce as string | string[] | undefined),
+    requestid: headerText(headers.requestid as string | string[] | undefined),
+    ip,
   });
-  if (!out.ok) return reply.code(out.status).send({ error: out.error });
-  return reply
-    .code(out.status)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify(out.body === undefined ? {} : out.body));
+  if (!out.ok) return { status: out.status, json: JSON.stringify({ error: out.error }) };
+  return { status: out.status, json: JSON.stringify(out.body === undefined ? {} : out.body) };
+}
+
+async function api(opts: HttpOptions, req: FastifyRequest, reply: FastifyReply, uri: string, raw: string | undefined): Promise<unknown> {
+  // §2.6: a signed OPTIONS only recalibrates the client clock from Server-Time
+  if (req.method === 'OPTIONS') return reply.code(200).send({});
+  const a = await answer(opts, req.method, uri, raw, req.headers, req.ip);
+  return reply.code(a.status).type(JSON_TYPE).send(a.json);
+}
+
+// ------------------------------------------------------------------------------------------------ fast path
+//
+// The signed REST calls of trading clients (order placement above all) skip fastify's per-request machinery:
+// plain requests under /api/v1/ with a JSON body of a known length (or no body) are read and answered here, with
+// exactly the bytes and headers the fastify route gives them. Anything else (other paths, HEAD/OPTIONS, chunked
+// or oversized bodies, other content types, percent-encoded or long URLs, a closing server) goes to fastify.
+
+const FAST_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const JSON_CONTENT = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+
+/**
+ * How the fast path takes a request: 'none' (no body, as fastify gives bodyless methods), 'read' (read the JSON
+ * body; fastify would run its parser, which gives '' for an empty one), or 'fastify' (everything else).
+ */
+export function fastMode(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): 'none' | 'read' | 'fastify' {
+  const { method, url } = req;
+  if (method === undefined || url === undefined || !FAST_METHODS.has(method)) return 'fastify';
+  if (!url.startsWith(`${API_PREFIX}/`) || url.length > 1000 || url.includes('%')) return 'fastify';
+  const h = req.headers;
+  if (h['transfer-encoding'] !== undefined) return 'fastify';
+  const ct = h['content-type'];
+  const cl = h['content-length'];
+  if (method === 'GET') return cl === undefined || cl === '0' ? 'none' : 'fastify';
+  if (ct === undefined) return cl === undefined || cl === '0' ? 'none' : 'fastify';
+  if (!JSON_CONTENT.test(ct)) return 'fastify';
+  if (cl === undefined) return 'read';
+  return /^\d{1,7}$/.test(cl) && Number(cl) <= BODY_LIMIT ? 'read' : 'fastify';
+}
+
+/** Installs the fast path in front of fastify's request handler (as engine.io does for /socket.io/). */
+function installFastPath(app: FastifyInstance, opts: HttpOptions): void {
+  const server = app.server;
+  const fallback = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  let closing = false;
+  // from close() on, fastify answers 503 to new requests; let it
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const mode = closing ? 'fastify' : fastMode(req);
+    if (mode === 'fastify') {
+      for (const l of fallback) l.call(server, req, res);
+      return;
+    }
+    if (mode === 'none') {
+      fastAnswer(opts, req, res, undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => fastAnswer(opts, req, res, (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')));
+    req.on('error', () => res.destroy());
+  });
+}
+
+function fastAnswer(opts: HttpOptions, req: IncomingMessage, res: ServerResponse, raw: string | undefined): void {
+  answer(opts, req.method!, req.url!.slice(API_PREFIX.length), raw, req.headers, req.socket.remoteAddress).then(
+    (a) => send(res, a.status, a.json),
+    (err) => {
+      opts.log?.(`http error: ${String(err instanceof Error ? err.message : err)}`);
+      send(res, 500, JSON.stringify({ error: 'Internal error' }));
+    },
+  );
+}
+
+function send(res: ServerResponse, status: number, json: string): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'server-time': serverTime(), 'content-length': Buffer.byteLength(json) });
+  res.end(json);
 }

@@ -68,10 +68,16 @@ export interface Match {
 }
 
 export class Router {
-  private readonly compiled: Compiled[] = [];
+  /** patterns by segment count, in the order added (a path only ever matches patterns of its own length) */
+  private readonly compiled = new Map<number, Compiled[]>();
 
   add(route: Route): this {
-    for (const pattern of route.patterns) this.compiled.push({ route, segments: split(pattern) });
+    for (const pattern of route.patterns) {
+      const segments = split(pattern);
+      let list = this.compiled.get(segments.length);
+      if (!list) this.compiled.set(segments.length, (list = []));
+      list.push({ route, segments });
+    }
     return this;
   }
 
@@ -79,7 +85,7 @@ export class Router {
   match(method: string, path: string): { match?: Match; pathKnown: boolean } {
     const parts = split(path);
     let pathKnown = false;
-    for (const c of this.compiled) {
+    for (const c of this.compiled.get(parts.length) ?? []) {
       const params = matchSegments(c.segments, parts);
       if (!params) continue;
       pathKnown = true;
@@ -95,6 +101,11 @@ function split(path: string): string[] {
 
 function matchSegments(pattern: string[], parts: string[]): Record<string, string> | undefined {
   if (pattern.length !== parts.length) return undefined;
+  // literal segments first: most patterns fail there, before any parameter is decoded
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (!p.startsWith(':') && p !== parts[i]) return undefined;
+  }
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;

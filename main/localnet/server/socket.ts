@@ -151,7 +151,11 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
     socket.emit(event, body);
   }
 
+  /** socket.io encodes a packet before looking for recipients: skip emits nobody would receive */
+  const inRoom = (name: string): boolean => (io.sockets.adapter.rooms.get(name)?.size ?? 0) > 0;
+
   function publish(events: ExchangeEvent[]): void {
+    if (io.engine.clientsCount === 0) return;
     const accounts = new Set<string>();
     for (const ev of events) {
       switch (ev.name) {
@@ -171,8 +175,8 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
           if (origin) {
             origin.replied = true;
             origin.socket.emit(ev.name, ev.payload);
-            io.to(room(ev.userid)).except(origin.socket.id).emit(ev.name, ev.payload);
-          } else {
+            if (inRoom(room(ev.userid))) io.to(room(ev.userid)).except(origin.socket.id).emit(ev.name, ev.payload);
+          } else if (inRoom(room(ev.userid))) {
             io.to(room(ev.userid)).emit(ev.name, ev.payload);
           }
           break;
@@ -188,17 +192,17 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
           break;
         case 'tx': {
           const info = ex.chain.tx(ev.txid);
-          if (info) io.to(INV).emit('tx', insightTxEvent(info));
+          if (info && inRoom(INV)) io.to(INV).emit('tx', insightTxEvent(info));
           break;
         }
         case 'block':
-          io.to(INV).emit('block', ev.hash);
+          if (inRoom(INV)) io.to(INV).emit('block', ev.hash);
           break;
       }
     }
     // an Account carries every open order: build it only for users with a registered socket
     for (const userid of accounts) {
-      if ((io.sockets.adapter.rooms.get(room(userid))?.size ?? 0) > 0) io.to(room(userid)).emit('account', { account: ex.account(userid) });
+      if (inRoom(room(userid))) io.to(room(userid)).emit('account', { account: ex.account(userid) });
     }
   }
 
