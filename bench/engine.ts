@@ -1,10 +1,15 @@
 // Matching-engine benchmark: the local exchange's Engine (full commands: validation, margin, exits, accounts,
-// events) and the npm package nodejs-order-book (bare book), in the same process, on the same seeded op stream:
+// events) and the npm package nodejs-order-book (bare book), each called in process (no network) in its own child
+// process of the same run, on the same seeded op stream:
 // 70 % limit adds near the touch, 20 % cancels of earlier limit orders, 10 % marketable (market orders); every
 // entry carries a stop (and a target, or "NONE") for the engine.
-// Run: npx tsx bench/engine.ts [ops]   — prints one JSON line per engine, a summary table and what differs.
+// Run: npx tsx bench/engine.ts [ops] [rounds]   — each side runs in its own fresh child process (nodejs-order-book
+// first, then the engine, `rounds` times); prints one JSON line per run, a table, the median engine/library ratio, the
+// load average and what differs.
 //
-// Fairness: both sides get the same ops, prebuilt before the clock starts (request objects, ids), the same warm-up
+// Fairness: both sides get the same ops (the seeded stream, rebuilt identically in each process), prebuilt before
+// the clock starts (request objects, ids), a fresh process each (in one process the second side measured 10–25 %
+// slower, either way round: the first one's heap and a shared, polymorphic timing loop), the same warm-up
 // (the first ops, not timed), per-op latency from process.hrtime.bigint() around each call, and throughput over
 // the timed loop (wall and process CPU time: the machine is shared, so ops per CPU second is the steadier figure).
 // What the two sides do differs (printed after the table):
@@ -21,7 +26,9 @@
 // - A cancel of an order that already filled is a rejected command (404 and an order_error event) on the engine,
 //   a miss (undefined) in nodejs-order-book.
 
-import { pathToFileURL } from 'node:url';
+import { fork } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Engine } from '../main/localnet/engine/engine';
 import { Rng } from '../main/localnet/engine/rng';
 import type { OrderRequest } from '../main/coinpit/types';
@@ -193,18 +200,46 @@ export async function benchNodejsOrderBook(ops: BenchOp[], warm: number): Promis
   return { ...r, fills, resting };
 }
 
-export async function runEngineBench(n = 200_000): Promise<BenchResult[]> {
+/** Runs one side in this process: the op stream is rebuilt from its seed, so every process gets the same ops. */
+export async function runSide(side: Side, n = 200_000): Promise<BenchResult | null> {
   const warm = Math.floor(n / 6);
   const ops = workload(n + warm);
-  const out: BenchResult[] = [];
-  const lib = await benchNodejsOrderBook(ops, warm);
-  if (lib) out.push(lib);
-  out.push(benchEngine(ops, warm));
+  return side === 'engine' ? benchEngine(ops, warm) : benchNodejsOrderBook(ops, warm);
+}
+
+export type Side = 'nodejs-order-book' | 'engine';
+
+/**
+ * Both sides, each in a fresh child process (nodejs-order-book first), `rounds` times. Separate processes, because
+ * in one process whichever side runs second inherits the first one's heap and a polymorphic timing loop, and
+ * measured 10–25 % slower for it (either way round).
+ */
+export async function runEngineBench(n = 200_000, rounds = 1): Promise<BenchResult[][]> {
+  const out: BenchResult[][] = [];
+  for (let r = 0; r < rounds; r++) {
+    const round: BenchResult[] = [];
+    for (const side of ['nodejs-order-book', 'engine'] as const) {
+      const res = await inChild(side, n);
+      if (res) round.push(res);
+    }
+    out.push(round);
+  }
   return out;
 }
 
+function inChild(side: Side, n: number): Promise<BenchResult | null> {
+  return new Promise((resolve, reject) => {
+    // the same node flags (tsx's loader) as this process
+    const child = fork(fileURLToPath(import.meta.url), ['--side', side, String(n)], { execArgv: process.execArgv });
+    let result: BenchResult | null = null;
+    child.on('message', (m) => (result = m as BenchResult | null));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(result) : reject(new Error(`bench ${side} exited with ${code}`))));
+  });
+}
+
 export const DIFFERENCES = [
-  'same seeded op stream, prebuilt inputs, warm-up, per-op process.hrtime.bigint() latency for both',
+  'same seeded op stream, prebuilt inputs, warm-up, per-op process.hrtime.bigint() latency for both, each side in its own fresh process',
   'nodejs-order-book: bare book (no accounts, margin, ids, events, trade records)',
   'engine: full commands (validation, margin, uuids, positions/P&L, executions, trades, history, events)',
   'engine only: STP/TGT exit pair opened per entry fill (TGTs rest as liquidity); nodejs-order-book has no positions, so no exits on fill',
@@ -212,13 +247,36 @@ export const DIFFERENCES = [
   'cancels of already filled orders: engine rejects (404 + order_error event), nodejs-order-book misses',
 ];
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const n = Number(process.argv[2] ?? 200_000);
-  const results = await runEngineBench(n);
-  for (const r of results) console.log(JSON.stringify(r));
-  console.log('\n| engine | ops | ops/s (wall) | ops/s (CPU) | p50 µs | p99 µs | fills | resting at end |\n|---|---|---|---|---|---|---|---|');
-  for (const r of results) {
-    console.log(`| ${r.name} | ${r.ops} | ${r.opsPerSecond} | ${r.opsPerCpuSecond} | ${r.p50us} | ${r.p99us} | ${r.fills ?? ''} | ${r.resting ?? ''} |`);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--side');
+  if (at >= 0) {
+    // child: one side, result to the parent
+    const side = args[at + 1] as Side;
+    const res = await runSide(side, Number(args[at + 2] ?? 200_000));
+    process.send?.(res);
+  } else {
+    const n = Number(args[0] ?? 200_000);
+    const rounds = Math.max(1, Number(args[1] ?? 1));
+    const all = await runEngineBench(n, rounds);
+    for (const round of all) for (const r of round) console.log(JSON.stringify(r));
+    console.log('\n| round | engine | ops | ops/s (wall) | ops/s (CPU) | p50 µs | p99 µs | fills | resting at end |\n|---|---|---|---|---|---|---|---|---|');
+    all.forEach((round, i) => {
+      for (const r of round) {
+        console.log(`| ${i + 1} | ${r.name} | ${r.ops} | ${r.opsPerSecond} | ${r.opsPerCpuSecond} | ${r.p50us} | ${r.p99us} | ${r.fills ?? ''} | ${r.resting ?? ''} |`);
+      }
+    });
+    const ratios = (key: 'opsPerSecond' | 'opsPerCpuSecond'): number[] =>
+      all.filter((round) => round.length === 2).map((round) => (round[1] as BenchResult)[key] / (round[0] as BenchResult)[key]);
+    if (ratios('opsPerSecond').length > 0) {
+      console.log(`\nengine / nodejs-order-book, median of ${ratios('opsPerSecond').length} round(s): ${median(ratios('opsPerSecond')).toFixed(2)} (wall), ${median(ratios('opsPerCpuSecond')).toFixed(2)} (CPU)`);
+    }
+    console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
+    console.log(`\nWhat differs:\n${DIFFERENCES.map((d) => `- ${d}`).join('\n')}`);
   }
-  console.log(`\nWhat differs:\n${DIFFERENCES.map((d) => `- ${d}`).join('\n')}`);
 }

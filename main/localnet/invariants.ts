@@ -9,9 +9,10 @@
 // caches, lots, …) stays the reference: the server runs it while the state is small, periodically and before each
 // snapshot, and the tests compare the incremental figures with a rebuild from scratch.
 //
-// The engine keeps these figures private (it is optimized by its own module owner); the tracker reads them through
-// a narrow read-only view and refuses to start (InvariantTracker.attach → undefined) when the engine does not have
-// that shape, in which case the server falls back to the full check.
+// The engine keeps these figures private (it is optimized by its own module owner) and hands them out through
+// Engine.invariantView() (live records, read only); the tracker refuses to start (InvariantTracker.attach →
+// undefined) when the engine has no such view or it does not have the expected shape, in which case the server
+// falls back to the full check.
 import type { Engine } from './engine/engine';
 
 interface PositionView {
@@ -35,7 +36,8 @@ interface UserView {
   userid: string;
   pnl: number;
   positions: Map<string, PositionView>;
-  open: Map<string, unknown>;
+  /** the user's open orders (only their count is read) */
+  open: { readonly size: number };
   /** open STP orders per symbol (the engine's lots) */
   lots: Map<string, Set<OrderView>>;
 }
@@ -55,10 +57,12 @@ interface Sums {
 const SHAPE_ERROR = 'engine state is not readable by the incremental invariant check';
 
 function viewOf(engine: Engine): EngineView | undefined {
-  const v = engine as unknown as Partial<EngineView>;
+  const get = (engine as Partial<Pick<Engine, 'invariantView'>>).invariantView;
+  if (typeof get !== 'function') return undefined;
+  const v = get.call(engine) as unknown as Partial<EngineView>;
   if (!(v.users instanceof Map) || !(v.markets instanceof Map) || !(v.expiredMarkets instanceof Map)) return undefined;
   for (const u of v.users.values()) {
-    if (!u || typeof u.pnl !== 'number' || !(u.positions instanceof Map) || !(u.lots instanceof Map) || !(u.open instanceof Map)) return undefined;
+    if (!u || typeof u.pnl !== 'number' || !(u.positions instanceof Map) || !(u.lots instanceof Map) || typeof u.open?.size !== 'number') return undefined;
     break;
   }
   return v as EngineView;

@@ -31,9 +31,8 @@ export function shimSource(): string {
   function connect() {
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + CONFIG.wsPath + '?token=' + encodeURIComponent(token));
     ws.onopen = () => { const q = queue; queue = []; for (const text of q) ws.send(text); };
-    ws.onmessage = (message) => {
-      let data;
-      try { data = JSON.parse(message.data); } catch (e) { return; }
+    // one message is a reply {id, reply}, an event {event, payload}, or the events of one host turn as an array
+    const receive = (data) => {
       if (data && typeof data.id === 'number' && pending.has(data.id)) {
         const resolve = pending.get(data.id);
         pending.delete(data.id);
@@ -41,6 +40,12 @@ export function shimSource(): string {
       } else if (data && typeof data.event === 'string' && listeners.has(data.event)) {
         for (const cb of [...listeners.get(data.event)]) { try { cb(data.payload); } catch (e) { console.error(e); } }
       }
+    };
+    ws.onmessage = (message) => {
+      let data;
+      try { data = JSON.parse(message.data); } catch (e) { return; }
+      if (Array.isArray(data)) { for (const item of data) receive(item); }
+      else receive(data);
     };
     ws.onerror = () => {}; // a refused or dropped connection also fires close, which answers what is pending
     ws.onclose = () => {

@@ -4,7 +4,8 @@
 
 import { fee, np } from '../../coinpit/instruments';
 import type { Instrument } from '../../coinpit/types';
-import type { PositionRec, UserRec } from './types';
+import { OpenOrders } from './open';
+import type { Ord, PositionRec, UserRec } from './types';
 
 export function newUser(userid: string): UserRec {
   return {
@@ -13,7 +14,7 @@ export function newUser(userid: string): UserRec {
     pnl: 0,
     commission: 0,
     positions: new Map(),
-    open: new Map(),
+    open: new OpenOrders<Ord>(),
     reserved: 0,
     reservedMax: 0,
     clientids: new Map(),

@@ -1,6 +1,8 @@
 // One side of an order book on integer ticks with price-time priority.
-// Levels sit in a Map<tick, PriceLevel>; a sorted key array (best level LAST, so inserts near the touch are
+// Levels sit in an IntIndex<PriceLevel> by tick (open.ts); a sorted key array (best level LAST, so inserts near the touch are
 // cheap) gives ordered walks with binary search. Each level is an intrusive doubly linked FIFO of orders.
+
+import { IntIndex } from './open';
 
 export interface BookEntry {
   quantity: number;
@@ -42,9 +44,14 @@ export function upperBound(a: number[], x: number): number {
 export class BookSide {
   /** Ascending keys, best level last: bids key = tick, asks key = −tick. */
   readonly keys: number[] = [];
-  readonly levels = new Map<number, PriceLevel>();
-  /** Ticks whose level changed since the last drain (for difforderbook). */
-  readonly touched = new Set<number>();
+  readonly levels = new IntIndex<PriceLevel>();
+  /**
+   * Ticks whose level changed since the last drain (for difforderbook): the first `nTouched` entries, in any order
+   * and possibly repeated (takeTouched sorts and dedupes). A list instead of a Set: no hashing per change and no
+   * new table on every clear.
+   */
+  readonly touched: number[] = [];
+  nTouched = 0;
 
   constructor(readonly isBuy: boolean) {}
 
@@ -95,7 +102,7 @@ export class BookSide {
     else lvl.tail = o;
     lvl.count++;
     lvl.total += openQty(o);
-    this.touched.add(o._tick);
+    this.touched[this.nTouched++] = o._tick;
   }
 
   /** Unlinks an order; its open quantity must still be what was counted in the level. */
@@ -110,7 +117,7 @@ export class BookSide {
     lvl.total -= openQty(o);
     o._prev = o._next = null;
     o._level = null;
-    this.touched.add(lvl.tick);
+    this.touched[this.nTouched++] = lvl.tick;
     if (lvl.count === 0) this.dropLevel(lvl.tick);
   }
 
@@ -119,7 +126,32 @@ export class BookSide {
     const lvl = o._level;
     if (!lvl) return;
     lvl.total -= qty;
-    this.touched.add(lvl.tick);
+    this.touched[this.nTouched++] = lvl.tick;
+  }
+
+  /** Writes the distinct touched ticks, ascending, into `out` (from 0) and forgets them; returns how many. */
+  takeTouched(out: number[]): number {
+    const n = this.nTouched;
+    const t = this.touched;
+    this.nTouched = 0;
+    if (n <= 32) {
+      // insertion sort in place (no allocation), then drop repeats
+      for (let i = 1; i < n; i++) {
+        const x = t[i] as number;
+        let j = i - 1;
+        while (j >= 0 && (t[j] as number) > x) {
+          t[j + 1] = t[j] as number;
+          j--;
+        }
+        t[j + 1] = x;
+      }
+      let k = 0;
+      for (let i = 0; i < n; i++) if (k === 0 || t[i] !== out[k - 1]) out[k++] = t[i] as number;
+      return k;
+    }
+    const distinct = [...new Set(t.slice(0, n))].sort((a, b) => a - b);
+    for (let i = 0; i < distinct.length; i++) out[i] = distinct[i] as number;
+    return distinct.length;
   }
 
   private dropLevel(tick: number): void {
@@ -153,7 +185,13 @@ export class BookSide {
     for (let i = 1; i < this.keys.length; i++) {
       if ((this.keys[i - 1] as number) >= (this.keys[i] as number)) errs.push(`${label}: keys not strictly ascending`);
     }
-    for (const [tick, lvl] of this.levels) {
+    for (const key of this.keys) {
+      const tick = this.tickOfKey(key);
+      const lvl = this.levels.get(tick);
+      if (!lvl) {
+        errs.push(`${label}@${tick}: key without a level`);
+        continue;
+      }
       let n = 0;
       let t = 0;
       let prev: BookEntry | null = null;

@@ -39,7 +39,7 @@ import { validateOrderWithInstrument, validateOrder, validateUpdate } from '../.
 import { applyFill, averagePrice, newUser, positionOf, positionsCommission, settlePosition } from './accounting';
 import { BookSide, openQty, upperBound, type PriceLevel } from './book';
 import { BTCUSD_TEMPLATE, DEFAULT_CONFIG, listedExpiries, weeklyInstrument, WEEK_MS } from './listing';
-import { Rng, type RngState } from './rng';
+import { Rng } from './rng';
 import {
   CommandError,
   execOf,
@@ -47,22 +47,22 @@ import {
   execUuid,
   newExec,
   newOrd,
-  unpack,
-  wireField,
   isExit,
   type Ord,
-  ORDER_STATE_FIELDS,
-  ORDER_WIRE_FIELDS,
   dict,
-  toWire,
-  type CandleRec,
   type EngineEvent,
-  type ExecutionRec,
   type OrderGroup,
+  type InvariantView,
   type Outcome,
-  type PositionRec,
   type UserRec,
 } from './types';
+import { toWire, unpack } from './wire';
+import { Ctx, JOB_PLACE, JOB_TRIGGER, type Scratch } from './ctx';
+import { newMarket, NO_TRADES, type ExpiredMarket, type Market } from './market';
+import { bookDiff } from './diff';
+import { exitAt, forgotten, pairUp, setExitAt } from './exits';
+import { checkState } from './check';
+import { orderRecord, type EngineSnapshot } from './snapshot';
 
 export interface EngineOptions {
   /** Initial time (ms): the two weeklies listed are the next two Friday 17:15 UTC expiries after it. */
@@ -112,31 +112,6 @@ export interface ExpireResult {
   settlements: Settlement[];
 }
 
-interface Market {
-  inst: Instrument;
-  bids: BookSide;
-  asks: BookSide;
-  band?: Band;
-  minT: number;
-  maxT: number;
-  /** Untriggered SLM / STM / STP orders. */
-  stops: Set<Ord>;
-  /** Oldest first. */
-  trades: Trade[];
-  candles: CandleRec[];
-  /** Fees collected in this instrument, not yet settled (sat). */
-  fees: number;
-  /** Per-command marks (not state): ctx epoch when last in ctx.books / ctx.traded, and this command's trades. */
-  bookMark: number;
-  tradeMark: number;
-  cmdTrades: Trade[];
-  /** Memo of entryMarginPerQty for the current band (cleared when the band moves); derived, not state. */
-  memo: Map<number, Map<number, number>>[];
-  memoMin: number;
-  /** difforderbook keys: tick → String(price), so a diff neither formats a price nor hashes a new key string. */
-  keys: Map<number, string>;
-}
-
 /** A validated new order of a create batch. */
 interface NewPlan {
   req: OrderRequest;
@@ -147,67 +122,6 @@ interface NewPlan {
 
 /** One request of a create batch: an existing order (known clientid), a repeat inside the batch, or new. */
 type Plan = { existing: Ord } | { dup: number } | NewPlan;
-
-interface ExpiredMarket {
-  inst: Instrument;
-  fees: number;
-  settlePrice: number;
-}
-
-/** Empties an array (setting length is a runtime call even when it is already 0). */
-function clear(a: unknown[]): void {
-  if (a.length !== 0) a.length = 0;
-}
-
-const JOB_PLACE = 0;
-const JOB_TRIGGER = 1;
-
-/**
- * Per-command scratch: work queue and what changed, turned into events at the end. One Ctx per engine, reset at
- * the start of each command (commands do not nest). Membership ("touched in this command", "created", "reported",
- * "account changed", "book changed", "traded") is a mark on the record holding the command's epoch, so a command
- * allocates no Maps or Sets; the arrays keep first-touch order, as the Maps and Sets did.
- */
-class Ctx {
-  now = 0;
-  requestid: string | undefined = undefined;
-  epoch = 0;
-  /** Order sequence at the start of the command: orders with a higher _seq were created in it. */
-  seq0 = 0;
-  /** Work queue: orders and what to do with them (JOB_PLACE / JOB_TRIGGER). */
-  readonly queue: Ord[] = [];
-  readonly kinds: number[] = [];
-  qi = 0;
-  readonly touched: Ord[] = [];
-  /** Users whose account changed (an `account` event each), in first-change order. */
-  readonly users: string[] = [];
-  /** Markets that traded in this command, with their new trades in m.cmdTrades. */
-  readonly traded: Market[] = [];
-  /** Markets whose book may have changed (difforderbook), in first-touch order. */
-  readonly books: Market[] = [];
-  readonly head: EngineEvent[] = [];
-  readonly tail: EngineEvent[] = [];
-
-  reset(now: number, requestid: string | undefined, epoch: number): void {
-    this.now = now;
-    this.requestid = requestid;
-    this.epoch = epoch;
-    this.qi = 0;
-    clear(this.queue);
-    clear(this.kinds);
-    clear(this.touched);
-    clear(this.users);
-    clear(this.traded);
-    clear(this.books);
-    clear(this.head);
-    clear(this.tail);
-  }
-
-  push(kind: number, o: Ord): void {
-    this.queue.push(o);
-    this.kinds.push(kind);
-  }
-}
 
 const PAGE = 100;
 const MAX_QUANTITY = 1_000_000;
@@ -226,44 +140,8 @@ function asCommandError(err: unknown): CommandError {
   return new CommandError(422, err instanceof Error ? err.message : String(err));
 }
 
-const ascending = (x: number, y: number): number => x - y;
-
-/** Links an STP and its TGT as one-cancels-other partners. */
-function pairUp(stp: Ord, tgt: Ord): void {
-  stp.oco = tgt.uuid;
-  stp._ocoRef = tgt;
-  tgt.oco = stp.uuid;
-  tgt._ocoRef = stp;
-}
-
-/** The STP an entry created for its fills at `tick`, if any. */
-function exitAt(entry: Ord, tick: number): Ord | undefined {
-  if (entry._x1 !== null && entry._x1Tick === tick) return entry._x1;
-  return entry._xMore?.get(tick);
-}
-
-function setExitAt(entry: Ord, tick: number, stp: Ord): void {
-  if (entry._x1 === null || entry._x1Tick === tick) {
-    entry._x1Tick = tick;
-    entry._x1 = stp;
-  } else {
-    (entry._xMore ??= new Map()).set(tick, stp);
-  }
-}
-
-/** Stand-in for a snapshot clientid whose order the snapshot does not have (a lookup finds it forgotten). */
-function forgotten(uuid: string): Ord {
-  const o = newOrd();
-  o.uuid = uuid;
-  o._gone = true;
-  return o;
-}
-
 /** Entry order types, in the order entryMarginPerQty's memo slots use. */
 const ENTRY_TYPES = ['LMT', 'MKT', 'SLM', 'STM'];
-
-/** Placeholder for a market's per-command trade list outside a command (never pushed to). */
-const NO_TRADES: Trade[] = [];
 
 export class Engine {
   private rng: Rng;
@@ -357,13 +235,18 @@ export class Engine {
 
   /** Creates orders (POST …/order). A clientid the user already used returns the existing order (§8.17). */
   placeOrders(now: number, userid: string, reqs: OrderRequest[], requestid?: string, symbol?: string): Outcome<Order[]> {
-    return this.run(now, requestid, userid, (ctx) => {
+    // (run() without its closure: this is the hottest command)
+    const ctx = this.begin(now, requestid);
+    let result: Order[];
+    try {
       const placed = this.doPlace(ctx, userid, reqs, symbol);
-      const result: Order[] = [];
+      result = [];
       for (const o of placed) result.push(toWire(o));
       ctx.head.push({ name: 'order_add', userid, payload: { requestid, result } });
-      return result;
-    });
+    } catch (err) {
+      return this.rejected(err, userid, requestid);
+    }
+    return { ok: true, result, events: this.finish(ctx) };
   }
 
   /** Changes the price of open orders (PUT …/order): entry limit/trigger prices, STP triggers, TGT prices. */
@@ -378,11 +261,15 @@ export class Engine {
 
   /** Cancels open entry orders and targets (DELETE …/order/:uuid). Stops cannot be cancelled. */
   cancelOrders(now: number, userid: string, uuids: string[], requestid?: string): Outcome<string[]> {
-    return this.run(now, requestid, userid, (ctx) => {
-      const result = this.doCancel(ctx, userid, uuids);
+    const ctx = this.begin(now, requestid);
+    let result: string[];
+    try {
+      result = this.doCancel(ctx, userid, uuids);
       ctx.head.push({ name: 'order_del', userid, payload: { requestid, result } });
-      return result;
-    });
+    } catch (err) {
+      return this.rejected(err, userid, requestid);
+    }
+    return { ok: true, result, events: this.finish(ctx) };
   }
 
   /** Cancels every open entry order and target of the user (in one symbol when given). */
@@ -447,7 +334,7 @@ export class Engine {
           m.bookMark = ctx.epoch;
           ctx.books.push(m);
         }
-        this.flushBook(m);
+        bookDiff(m, this.ticks);
         m.inst = { ...m.inst, status: 'expired' };
         this.markets.delete(symbol);
         delete this.bandMap[symbol];
@@ -683,6 +570,15 @@ export class Engine {
     return account;
   }
 
+  /**
+   * Read-only view for the server's incremental invariant check (main/localnet/invariants.ts): per user the
+   * positions, P&L, open orders (count) and open stops per symbol, and the fees per instrument. Live records:
+   * read, never change.
+   */
+  invariantView(): InvariantView {
+    return { users: this.users, markets: this.markets, expiredMarkets: this.expiredMarkets };
+  }
+
   /** Users the engine knows, in first-seen order. */
   userids(): string[] {
     return [...this.users.keys()];
@@ -697,119 +593,21 @@ export class Engine {
 
   /** Exchange invariants; [] when all hold. */
   checkInvariants(): string[] {
-    const errs: string[] = [];
-    const symbols = new Set<string>([...this.markets.keys(), ...this.expiredMarkets.keys()]);
-    for (const s of symbols) {
-      let qty = 0;
-      let ea = 0;
-      let pnl = 0;
-      for (const u of this.users.values()) {
-        const pos = u.positions.get(s);
-        if (!pos) continue;
-        qty += pos.quantity;
-        ea += pos.entryAmount;
-        pnl += pos.pnl;
-      }
-      const fees = this.markets.get(s)?.fees ?? this.expiredMarkets.get(s)?.fees ?? 0;
-      if (qty !== 0) errs.push(`${s}: positions sum to ${qty}, not 0`);
-      if (pnl + fees !== ea) errs.push(`${s}: realized P&L ${pnl} + fees ${fees} != Σ entryAmount ${ea}`);
-    }
-    for (const u of this.users.values()) {
-      let pnl = 0;
-      for (const pos of u.positions.values()) pnl += pos.pnl;
-      if (pnl !== u.pnl) errs.push(`${u.userid}: pnl ${u.pnl} != Σ instrument pnl ${pnl}`);
-      const cover = new Map<string, number>();
-      let reserved = 0;
-      let reservedMax = 0;
-      for (const o of u.open.values()) {
-        if (o.status !== 'open' || openQty(o) <= 0) errs.push(`${o.uuid}: in open orders with status ${o.status}, open ${openQty(o)}`);
-        if (o._gone) errs.push(`${o.uuid}: open order forgotten`);
-        if (o.orderType === 'STP') {
-          cover.set(o.instrument, (cover.get(o.instrument) ?? 0) + (o.side === 'sell' ? 1 : -1) * openQty(o));
-          const p = this.ocoOf(o);
-          if (p && p.status === 'open' && openQty(p) !== openQty(o)) errs.push(`${o.uuid}: STP open ${openQty(o)} != TGT open ${openQty(p)}`);
-          if (p && p.status === 'open' && p.entryAmount !== o.entryAmount) errs.push(`${o.uuid}: STP/TGT entryAmount differ`);
-        }
-        if (o.orderType === 'TGT') {
-          const p = this.ocoOf(o);
-          if (!p || p.status !== 'open') errs.push(`${o.uuid}: open TGT without an open STP`);
-        }
-        if (isExit(o) && !((o.entryAmount ?? 0) > 0)) errs.push(`${o.uuid}: exit order with entryAmount ${String(o.entryAmount)}`);
-        const m = this.markets.get(o.instrument);
-        if (!m) errs.push(`${o.uuid}: open order on inactive ${o.instrument}`);
-        const inBook = o._level !== null;
-        const shouldRest =
-          (o.orderType === 'LMT' || o.orderType === 'TGT' ? typeof o.price === 'number' : false) ||
-          ((o.orderType === 'SLM' || o.orderType === 'STP') && o.triggered === true);
-        if (inBook !== shouldRest) errs.push(`${o.uuid}: ${o.orderType} in book ${inBook}, expected ${shouldRest}`);
-        if (m && m.stops.has(o) === inBook) {
-          if (inBook || (o.orderType !== 'TGT' && o.orderType !== 'LMT')) errs.push(`${o.uuid}: stop bookkeeping wrong`);
-        }
-        reserved += o._margin;
-        reservedMax += o._marginMax;
-        const [mn, mx] = this.marginOf(o);
-        if (mn !== o._margin || mx !== o._marginMax) errs.push(`${o.uuid}: cached margin ${o._margin}/${o._marginMax} != ${mn}/${mx}`);
-      }
-      if (reserved !== u.reserved || reservedMax !== u.reservedMax) errs.push(`${u.userid}: reserved margin cache wrong`);
-      for (const [s, lots] of u.lots) {
-        let prev = 0;
-        const sides = new Set<string>();
-        for (const o of lots) {
-          if (o.status !== 'open' || o.orderType !== 'STP' || o.instrument !== s || u.open.get(o.uuid) !== o) errs.push(`${o.uuid}: stale lot`);
-          if (o._seq < prev) errs.push(`${u.userid} ${s}: lots out of order`);
-          prev = o._seq;
-          sides.add(o.side);
-        }
-        if (sides.size > 1) errs.push(`${u.userid} ${s}: stops on both sides`);
-      }
-      const stpCount = [...u.open.values()].filter((o) => o.orderType === 'STP').length;
-      const lotCount = [...u.lots.values()].reduce((n, l) => n + l.size, 0);
-      if (stpCount !== lotCount) errs.push(`${u.userid}: ${stpCount} open stops but ${lotCount} lots`);
-      for (const pos of u.positions.values()) {
-        const c = cover.get(pos.instrument) ?? 0;
-        if (c !== pos.quantity) errs.push(`${u.userid} ${pos.instrument}: position ${pos.quantity} covered by stops for ${c}`);
-        cover.delete(pos.instrument);
-      }
-      for (const [s, c] of cover) if (c !== 0) errs.push(`${u.userid} ${s}: stops for ${c} without a position`);
-    }
-    for (const [s, m] of this.markets) {
-      errs.push(...m.bids.check(`${s} bids`), ...m.asks.check(`${s} asks`));
-      for (const side of [m.bids, m.asks]) {
-        for (const e of side.orders()) {
-          const o = e as Ord;
-          if (o.status !== 'open' || this.users.get(o.userid)?.open.get(o.uuid) !== o) errs.push(`${o.uuid}: resting but not open`);
-          if ((o.side === 'buy') !== side.isBuy) errs.push(`${o.uuid}: on the wrong side`);
-        }
-      }
-      for (const o of m.stops) if (o.status !== 'open' || o.triggered) errs.push(`${o.uuid}: stale untriggered stop`);
-      // inside the band the book is never crossed
-      const bid = this.bestInBand(m, m.bids);
-      const ask = this.bestInBand(m, m.asks);
-      if (bid !== null && ask !== null && bid >= ask) errs.push(`${s}: crossed inside the band (${bid} >= ${ask})`);
-    }
-    return errs;
+    return checkState({
+      markets: this.markets,
+      expiredMarkets: this.expiredMarkets,
+      users: this.users,
+      ocoOf: (o) => this.ocoOf(o),
+      marginOf: (o) => this.marginOf(o),
+      bestInBand: (m, side) => this.bestInBand(m, side),
+    });
   }
 
   // =================================================================== snapshots
 
   toJSON(): EngineSnapshot {
     const orders: Record<string, unknown>[] = [];
-    for (const o of this.knownOrders()) {
-      const rec: Record<string, unknown> = {};
-      for (const k of ORDER_WIRE_FIELDS) {
-        const v = wireField(o, k);
-        if (v !== undefined) rec[k] = v;
-      }
-      for (const k of ORDER_STATE_FIELDS) if (o[k] !== undefined) rec[k] = o[k];
-      if (o._x1) {
-        const exits = dict<string>();
-        exits[o._x1Tick] = o._x1.uuid;
-        if (o._xMore) for (const [tick, x] of o._xMore) exits[tick] = x.uuid;
-        rec._exits = exits;
-      }
-      if (o._level) rec._book = true;
-      orders.push(structuredClone(rec));
-    }
+    for (const o of this.knownOrders()) orders.push(orderRecord(o));
     return {
       version: 1,
       rng: this.rng.state(),
@@ -884,7 +682,8 @@ export class Engine {
       for (const id of ur.open) {
         const o = byUuid.get(id);
         if (!o) throw new Error(`Snapshot: open order ${id} missing`);
-        u.open.set(id, o);
+        o._u = u;
+        u.open.add(o);
       }
       for (const [c, id] of ur.clientids) u.clientids.set(c, byUuid.get(id) ?? forgotten(id));
       const hist = (list: [string, string[]][], into: Map<string, Ord[]>): void => {
@@ -913,8 +712,8 @@ export class Engine {
       }
     }
     for (const m of e.markets.values()) {
-      m.bids.touched.clear();
-      m.asks.touched.clear();
+      m.bids.nTouched = 0;
+      m.asks.nTouched = 0;
     }
     return e;
   }
@@ -960,97 +759,77 @@ export class Engine {
 
   private finish(ctx: Ctx): EngineEvent[] {
     const epoch = ctx.epoch;
-    const events: EngineEvent[] = ctx.head.slice();
-    const groups: OrderGroup[] = [];
-    const grouped: UserRec[] = [];
+    const events = ctx.out; // collected in a reused list, returned as an exact-size copy
+    events.n = 0;
+    const head = ctx.head;
+    for (let i = 0; i < head.n; i++) events.push(head.a[i] as EngineEvent);
+    const groups = ctx.groups;
+    groups.n = 0;
     const touched = ctx.touched;
-    for (let i = 0; i < touched.length; i++) {
-      const o = touched[i] as Ord;
-      const u = this.users.get(o.userid);
+    for (let i = 0; i < touched.n; i++) {
+      const o = touched.a[i] as Ord;
+      const u = o._u ?? this.users.get(o.userid);
       if (u) this.markUser(ctx, u);
-      else if (!ctx.users.includes(o.userid)) ctx.users.push(o.userid);
+      else if (!this.listed(ctx.users, o.userid)) ctx.users.push(o.userid);
       if (o._reported === epoch) continue;
       let g: OrderGroup | undefined;
       if (u) {
         if (u._gmark === epoch) g = u._group as OrderGroup;
         else {
-          g = { userid: o.userid, add: null, update: null, del: null };
+          // the user's group record is reused from command to command (its lists go out with the events)
+          const pooled = u._group;
+          if (pooled === null) u._group = g = { userid: o.userid, add: null, update: null, del: null };
+          else {
+            g = pooled;
+            g.add = null;
+            g.update = null;
+            g.del = null;
+          }
           u._gmark = epoch;
-          u._group = g;
           groups.push(g);
-          grouped.push(u);
         }
       } else {
-        g = groups.find((x) => x.userid === o.userid);
+        for (let j = 0; j < groups.n && g === undefined; j++) if ((groups.a[j] as OrderGroup).userid === o.userid) g = groups.a[j];
         if (!g) groups.push((g = { userid: o.userid, add: null, update: null, del: null }));
       }
       if (o._seq > ctx.seq0) (g.add ??= []).push(toWire(o)); // created in this command
       else if (o.status === 'cancel') (g.del ??= []).push(o.uuid);
       else (g.update ??= []).push(toWire(o));
     }
-    for (const g of groups) {
+    for (let i = 0; i < groups.n; i++) {
+      const g = groups.a[i] as OrderGroup;
       const userid = g.userid;
       if (g.add) events.push({ name: 'order_add', userid, payload: { result: g.add } });
       if (g.update) events.push({ name: 'order_update', userid, payload: { result: g.update } });
       if (g.del) events.push({ name: 'order_del', userid, payload: { result: g.del } });
     }
-    for (const u of grouped) u._group = null;
     const tail = ctx.tail;
-    for (const e of tail) if (e.name === 'priceband') events.push(e);
-    for (const m of ctx.traded) {
+    for (let i = 0; i < tail.n; i++) if ((tail.a[i] as EngineEvent).name === 'priceband') events.push(tail.a[i] as EngineEvent);
+    const traded = ctx.traded;
+    for (let i = 0; i < traded.n; i++) {
+      const m = traded.a[i] as Market;
       events.push({ name: 'trade', payload: m.cmdTrades.reverse() });
       m.cmdTrades = NO_TRADES;
     }
     let diffs: Record<string, BookDiff> | null = null;
-    for (const b of ctx.books) {
-      const s = b.inst.symbol;
+    const books = ctx.books;
+    for (let i = 0; i < books.n; i++) {
+      const s = (books.a[i] as Market).inst.symbol;
       const m = this.markets.get(s);
       if (!m) continue;
-      const d = this.flushBook(m);
+      const d = bookDiff(m, this.ticks);
       if (d) (diffs ??= {})[s] = d;
     }
     if (diffs) events.push({ name: 'difforderbook', payload: diffs });
-    for (const e of tail) if (e.name !== 'priceband') events.push(e);
-    for (const userid of ctx.users) events.push({ name: 'account', userid });
-    return events;
+    for (let i = 0; i < tail.n; i++) if ((tail.a[i] as EngineEvent).name !== 'priceband') events.push(tail.a[i] as EngineEvent);
+    const users = ctx.users;
+    for (let i = 0; i < users.n; i++) events.push({ name: 'account', userid: users.a[i] as string });
+    return events.a.slice(0, events.n);
   }
 
-  private flushBook(m: Market): BookDiff | null {
-    if (m.bids.touched.size === 0 && m.asks.touched.size === 0) return null;
-    const bid = m.bids.bestTick();
-    const ask = m.asks.bestTick();
-    return {
-      bid: bid === null ? null : fromTicks(bid, m.inst),
-      ask: ask === null ? null : fromTicks(ask, m.inst),
-      buy: this.sideDiff(m, m.bids),
-      sell: this.sideDiff(m, m.asks),
-    };
-  }
-
-  /** The touched levels of one side keyed by String(price), ascending ticks (count 0 = level gone). */
-  private sideDiff(m: Market, b: BookSide): Record<string, Level> {
-    const out = dict<Level>();
-    const touched = b.touched;
-    if (touched.size === 0) return out;
-    const symbol = m.inst.symbol;
-    const ticks = this.ticks;
-    clear(ticks);
-    for (const t of touched) ticks.push(t);
-    if (ticks.length > 1) ticks.sort(ascending);
-    const keys = m.keys;
-    for (let i = 0; i < ticks.length; i++) {
-      const tick = ticks[i] as number;
-      const l = b.levels.get(tick);
-      const price = fromTicks(tick, m.inst);
-      let key = keys.get(tick);
-      if (key === undefined) {
-        if (keys.size >= 4096) keys.clear();
-        keys.set(tick, (key = String(price)));
-      }
-      out[key] = { price, numberOfOrders: l ? l.count : 0, totalQuantity: l ? l.total : 0, instrument: symbol };
-    }
-    touched.clear();
-    return out;
+  private listed(list: Scratch<string>, x: string): boolean {
+    for (let i = 0; i < list.n; i++) if (list.a[i] === x) return true;
+    return false;
   }
 
   private stamp(ctx: Ctx): number {
@@ -1115,6 +894,11 @@ export class Engine {
     return all.sort((a, b) => a._seq - b._seq);
   }
 
+  /** The owner of an order (the cached record when the order is or was open). */
+  private userOf(o: Ord): UserRec {
+    return o._u ?? this.user(o.userid);
+  }
+
   private user(userid: string): UserRec {
     let u = this.users.get(userid);
     if (!u) {
@@ -1125,10 +909,7 @@ export class Engine {
   }
 
   private list(inst: Instrument): Market {
-    const m: Market = {
-      inst, bids: new BookSide(true), asks: new BookSide(false), minT: 0, maxT: 0, stops: new Set(), trades: [],
-      candles: [], fees: 0, bookMark: 0, tradeMark: 0, cmdTrades: NO_TRADES, memo: [], memoMin: 0, keys: new Map(),
-    };
+    const m = newMarket(inst);
     this.markets.set(inst.symbol, m);
     return m;
   }
@@ -1209,10 +990,10 @@ export class Engine {
     const mx = this.mMax;
     if (mn === o._margin && mx === o._marginMax) {
       // nothing changes; only make sure the user exists, as the lookup below always did
-      if (!this.users.has(o.userid)) this.user(o.userid);
+      if (o._u === null && !this.users.has(o.userid)) this.user(o.userid);
       return;
     }
-    const u = this.user(o.userid);
+    const u = this.userOf(o);
     u.reserved += mn - o._margin;
     u.reservedMax += mx - o._marginMax;
     o._margin = mn;
@@ -1231,6 +1012,7 @@ export class Engine {
     if (!Array.isArray(reqs) || reqs.length === 0) fail(422, 'Expecting a non-empty array of orders');
     if (reqs.length > this.cfg.maxOrdersCreateUpdate) fail(422, `At most ${this.cfg.maxOrdersCreateUpdate} orders per request`);
     const u = this.users.get(userid);
+    if (reqs.length === 1) return [this.placeOne(ctx, userid, u, reqs[0] as OrderRequest, symbol)];
     // 1. validate everything and price the margin before any change
     const plans: Plan[] = [];
     let batchClientids: Map<string, number> | undefined; // only for batches
@@ -1286,6 +1068,35 @@ export class Engine {
     }
     for (const o of out) o._reported = ctx.epoch;
     return out;
+  }
+
+  /** doPlace for a batch of one (what nearly every request is), without the batch bookkeeping. */
+  private placeOne(ctx: Ctx, userid: string, u: UserRec | undefined, req: OrderRequest, symbol?: string): Ord {
+    const cid = req && typeof req === 'object' ? (req as { clientid?: unknown }).clientid : undefined;
+    if (u !== undefined && isStr(cid)) {
+      const existing = u.clientids.get(cid);
+      if (existing !== undefined) {
+        if (existing._gone) fail(409, `Duplicate clientid ${cid}`);
+        existing._reported = ctx.epoch;
+        return existing;
+      }
+    }
+    let plan: NewPlan;
+    try {
+      plan = this.planOrder(userid, req, symbol);
+    } catch (err) {
+      throw asCommandError(err);
+    }
+    const needed = plan.perQty * plan.req.quantity;
+    if (needed > 0) {
+      const have = u ? this.available(u, 'min-cross') : 0;
+      if (have - needed < 0) fail(422, 'Insufficient margin');
+    }
+    const o = this.createEntry(ctx, userid, plan.req, plan.m, plan.perQty);
+    this.executeEntry(ctx, plan.m, o);
+    this.drain(ctx);
+    o._reported = ctx.epoch;
+    return o;
   }
 
   private planOrder(userid: string, req: OrderRequest, symbol?: string): NewPlan {
@@ -1375,7 +1186,8 @@ export class Engine {
     if (req.postOnly !== undefined) o.postOnly = req.postOnly;
     if (o.orderType === 'SLM' || o.orderType === 'STM') o.triggered = false;
     o._seq = ++this.seq;
-    u.open.set(o.uuid, o);
+    o._u = u;
+    u.open.add(o);
     u.clientids.set(req.clientid, o);
     this.touch(ctx, o, m);
     this.remargin(o);
@@ -1403,20 +1215,20 @@ export class Engine {
 
   private drain(ctx: Ctx): void {
     const queue = ctx.queue;
-    while (ctx.qi < queue.length) {
+    while (ctx.qi < queue.n) {
       const i = ctx.qi++;
-      const o = queue[i] as Ord;
+      const o = queue.a[i] as Ord;
       if (o.status !== 'open' || openQty(o) <= 0) continue;
       const m = this.markets.get(o.instrument);
       if (!m) continue;
-      if (ctx.kinds[i] === JOB_PLACE) {
+      if (ctx.kinds.a[i] === JOB_PLACE) {
         if (!o._level && typeof o.price === 'number') this.placeLimit(ctx, m, o, toTicks(o.price, m.inst));
       } else if (!o.triggered) {
         this.trigger(ctx, m, o);
       }
     }
-    clear(queue);
-    clear(ctx.kinds);
+    queue.n = 0;
+    ctx.kinds.n = 0;
     ctx.qi = 0;
   }
 
@@ -1543,13 +1355,13 @@ export class Engine {
   }
 
   private book(ctx: Ctx, o: Ord, inst: Instrument, qty: number, price: number, feeSat: number, liquidity: 'maker' | 'taker'): void {
-    const u = this.user(o.userid);
+    const u = this.userOf(o);
     applyFill(u, inst, o.side === 'buy' ? qty : -qty, price, feeSat);
     const r = this.rng;
-    const d1 = r.u32() | 0; // the four draws of the execution's uuid, in order (see Exec)
-    const d2 = r.u32() | 0;
-    const d3 = r.u32() | 0;
-    const d4 = r.u32() | 0;
+    const d1 = r.i32(); // the four draws of the execution's uuid, in order (see Exec)
+    const d2 = r.i32();
+    const d3 = r.i32();
+    const d4 = r.i32();
     u.executions.push(newExec(d1, d2, d3, d4, null, o.uuid, inst.symbol, o.side, qty, price, liquidity, feeSat, ctx.now));
     if (u.executions.length > this.executionLimit * 2) u.executions.splice(0, u.executions.length - this.executionLimit);
     this.markUser(ctx, u);
@@ -1591,7 +1403,7 @@ export class Engine {
   /** Cancels up to qty contracts of the user's exit pairs on the entry's side (they protect the position the
    * entry just reduced), oldest lot first. Returns the quantity closed. */
   private closeLots(ctx: Ctx, m: Market, entry: Ord, qty: number): number {
-    const lots = this.user(entry.userid).lots.get(entry.instrument);
+    const lots = this.userOf(entry).lots.get(entry.instrument);
     if (!lots || lots.size === 0) return 0;
     let left = qty;
     // live iteration: reducePair only removes lots it closes (a Set iterator skips them), it never adds any
@@ -1699,8 +1511,9 @@ export class Engine {
     o._ea1 = amount;
     o.normalizedEntryPrice = np(price, m.inst);
     o._seq = ++this.seq;
-    const u = this.user(o.userid);
-    u.open.set(o.uuid, o);
+    const u = entry._u ?? this.user(o.userid);
+    o._u = u;
+    u.open.add(o);
     if (type === 'STP') this.addLot(u, o);
     this.touch(ctx, o, m);
     return o;
@@ -1760,10 +1573,10 @@ export class Engine {
   /** Moves a finished order from the open set to the history. */
   private closeOrder(ctx: Ctx, m: Market, o: Ord, status: 'filled' | 'cancel'): void {
     if (o._level) (o.side === 'buy' ? m.bids : m.asks).remove(o);
-    m.stops.delete(o);
+    if (o.orderType === 'STP' || o.orderType === 'SLM' || o.orderType === 'STM') m.stops.delete(o); // only these wait there
     o.status = status;
-    const u = this.user(o.userid);
-    u.open.delete(o.uuid);
+    const u = this.userOf(o);
+    u.open.delete(o);
     if (o.orderType === 'STP') u.lots.get(o.instrument)?.delete(o);
     this.remargin(o);
     const lists = status === 'filled' ? u.closed : u.cancelled;
@@ -1907,13 +1720,14 @@ export class Engine {
     if (!Array.isArray(uuids) || uuids.length === 0) fail(422, 'Expecting a non-empty array of uuids');
     const u = this.users.get(userid);
     const victims: Ord[] = [];
-    const seen = new Set<string>();
+    let seen: Set<Ord> | null = null; // repeats: a scan of the few victims, a Set once there are many
     for (const uuid of uuids) {
       const o = isStr(uuid) ? u?.open.get(uuid) : undefined;
       if (!o) fail(404, `No order found with uuid: ${String(uuid)}`);
       if (o.orderType === 'STP') fail(422, `Stop ${o.uuid} cannot be cancelled: every position needs a stop`);
-      if (seen.has(o.uuid)) continue;
-      seen.add(o.uuid);
+      if (seen === null && victims.length >= 16) seen = new Set(victims);
+      if (seen !== null ? seen.has(o) : victims.includes(o)) continue;
+      seen?.add(o);
       victims.push(o);
     }
     for (const o of victims) {
@@ -2098,8 +1912,10 @@ export class Engine {
         if (x._level) (x.side === 'buy' ? m.bids : m.asks).reduced(x, quantity);
         this.remargin(x);
         this.touch(ctx, x, m);
-        this.user(userid).open.set(n.uuid, n);
-        if (n.orderType === 'STP') this.addLot(this.user(userid), n);
+        const owner = this.user(userid);
+        n._u = owner;
+        owner.open.add(n);
+        if (n.orderType === 'STP') this.addLot(owner, n);
         this.touch(ctx, n, m);
         pair.push(n);
       }
@@ -2124,31 +1940,5 @@ export class Engine {
   }
 }
 
-export interface EngineSnapshot {
-  version: 1;
-  rng: RngState;
-  seq: number;
-  prio: number;
-  lastMicros: number;
-  lastIndex: number | null;
-  config: Config;
-  template: typeof BTCUSD_TEMPLATE;
-  limits: { history: number; executions: number; trades: number; candles: number };
-  markets: { inst: Instrument; band: Band | null; fees: number; trades: Trade[]; candles: CandleRec[] }[];
-  expired: { inst: Instrument; fees: number; settlePrice: number }[];
-  users: {
-    userid: string;
-    accountMargin: number;
-    pnl: number;
-    commission: number;
-    positions: PositionRec[];
-    open: string[];
-    clientids: [string, string][];
-    closed: [string, string[]][];
-    cancelled: [string, string[]][];
-    executions: ExecutionRec[];
-  }[];
-  orders: Record<string, unknown>[];
-}
-
+export type { EngineSnapshot };
 export { WEEK_MS, positionOf };

@@ -29,25 +29,34 @@ export class Rng {
         z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
         return (z ^ (z >>> 16)) >>> 0;
       };
-      this.a = next();
-      this.b = next();
-      this.c = next();
-      this.d = next();
+      this.a = next() | 0;
+      this.b = next() | 0;
+      this.c = next() | 0;
+      this.d = next() | 0;
       for (let i = 0; i < 12; i++) this.u32();
     } else {
       if (!Array.isArray(seedOrState) || seedOrState.length !== 4) throw new Error('Rng state must be 4 numbers');
-      [this.a, this.b, this.c, this.d] = seedOrState.map((x) => x >>> 0) as RngState;
+      [this.a, this.b, this.c, this.d] = seedOrState.map((x) => x | 0) as RngState;
     }
   }
 
-  u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = (this.b ^ (this.b >>> 9)) >>> 0;
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
+  /**
+   * The next draw as a signed 32-bit integer (the same bits as u32()). The state words are kept as int32 too:
+   * values ≥ 2^31 would be boxed heap numbers, and every draw would allocate several of them.
+   */
+  i32(): number {
+    const t = (this.a + this.b + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    const b = this.b;
+    this.a = b ^ (b >>> 9);
+    const c = this.c;
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
     return t;
+  }
+
+  u32(): number {
+    return this.i32() >>> 0;
   }
 
   /** Uniform float in [0, 1). */
@@ -62,7 +71,7 @@ export class Rng {
 
   /** RFC 4122 version-4 uuid text (four draws). */
   uuid(): string {
-    return Rng.formatUuid(this.u32(), this.u32(), this.u32(), this.u32());
+    return Rng.formatUuid(this.i32(), this.i32(), this.i32(), this.i32());
   }
 
   /**
@@ -88,6 +97,6 @@ export class Rng {
   }
 
   state(): RngState {
-    return [this.a, this.b, this.c, this.d];
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
 }

@@ -12,6 +12,7 @@ import type {
   Trade,
 } from '../../coinpit/types';
 import type { BookEntry, PriceLevel } from './book';
+import type { OpenOrders } from './open';
 import { Rng } from './rng';
 
 /**
@@ -96,30 +97,61 @@ export interface Ord extends BookEntry {
   _ea1: number;
   /** Forgotten: trimmed from the history, no longer known by its uuid (references to it act as unknown). */
   _gone: boolean;
+  /** Links of the user's open orders (see open.ts). */
+  _onext: Ord | null;
+  _oprev: Ord | null;
+  _hnext: Ord | null;
+  _okey: number;
+  /** The owner's record once the order is open (saves a lookup by userid; null on restored history). */
+  _u: UserRec | null;
   /** Per-command marks (the engine's command epoch when last touched / reported); not state. */
   _touch: number;
   _reported: number;
 }
 
 /**
- * A new order record with every field present (one object layout for all orders). Built by an object literal,
+ * A new order record with every field present (one object layout for all orders). The fields matching, cancels and
+ * fills read come first, so they share the object's first cache lines (the key order of a record is invisible:
+ * wire copies and snapshots list their fields explicitly). Built by an object literal,
  * not a class: V8 tracks literal allocation sites and, as nearly all orders live long (open, then history), soon
  * allocates them directly in the old generation instead of copying each through the young one.
  */
 export function newOrd(): Ord {
   return {
-    uuid: '',
-    clientid: undefined,
-    userid: '',
-    instrument: '',
-    side: 'buy',
+    _prev: null,
+    _next: null,
+    _level: null,
+    _tick: 0,
+    _prio: 0,
     quantity: 0,
     filled: 0,
     cancelled: 0,
+    status: 'open',
+    side: 'buy',
+    orderType: 'LMT',
+    userid: '',
+    _u: null,
+    uuid: '',
+    _touch: 0,
+    _reported: 0,
+    _seq: 0,
+    _gone: false,
+    _margin: 0,
+    _marginMax: 0,
+    marginPerQty: undefined,
+    _ocoRef: null,
+    oco: undefined,
+    instrument: '',
+    triggered: undefined,
     price: null,
+    entryAmount: undefined,
+    _onext: null,
+    _oprev: null,
+    _hnext: null,
+    _okey: 0,
+    clientid: undefined,
     normalizedPrice: undefined,
     averagePrice: 0,
-    orderType: 'LMT',
     stopPrice: undefined,
     targetPrice: undefined,
     crossMargin: false,
@@ -127,144 +159,29 @@ export function newOrd(): Ord {
     reservedTicks: 0,
     commission: 0,
     reward: 0,
-    status: 'open',
     entryTime: 0,
     eventTime: 0,
-    triggered: undefined,
-    marginPerQty: undefined,
     postOnly: undefined,
-    oco: undefined,
     entryOrder: EMPTY_ENTRY_ORDER,
     entryPrice: undefined,
     entryPrices: undefined,
     entryAmounts: undefined,
-    entryAmount: undefined,
     normalizedEntryPrice: undefined,
     maxStop: undefined,
     normalizedMaxStop: undefined,
-    _tick: 0,
-    _prio: 0,
-    _prev: null,
-    _next: null,
-    _level: null,
-    _seq: 0,
     _fillTicks: 0,
-    _margin: 0,
-    _marginMax: 0,
     _x1Tick: 0,
     _x1: null,
     _xMore: null,
-    _ocoRef: null,
     _single: false,
     _eoKey: '',
     _eoQty: 0,
     _ea1: 0,
-    _gone: false,
-    _touch: 0,
-    _reported: 0,
   };
-}
-
-/** Writes out an exit order's compact entryOrder / entryPrices / entryAmounts (before anything reads them). */
-export function unpack(o: Ord): void {
-  if (!o._single) return;
-  o.entryOrder = singleEntry(o._eoKey, o._eoQty);
-  o.entryPrices = [o.entryPrice as number];
-  o.entryAmounts = [o._ea1];
-  o._single = false;
-}
-
-function singleEntry(key: string, qty: number): Record<string, number> {
-  const d = dict<number>();
-  d[key] = qty;
-  return d;
-}
-
-/** Value of a wire field as the order would hold it unpacked (for snapshots; no change to the order). */
-export function wireField(o: Ord, k: (typeof ORDER_WIRE_FIELDS)[number]): unknown {
-  if (o._single) {
-    if (k === 'entryOrder') return singleEntry(o._eoKey, o._eoQty);
-    if (k === 'entryPrices') return [o.entryPrice];
-    if (k === 'entryAmounts') return [o._ea1];
-  }
-  return o[k];
 }
 
 /** Entry orders all share this (frozen) empty map; exit orders get their own dict(). */
 export const EMPTY_ENTRY_ORDER: Record<string, number> = Object.freeze(dict<number>()) as Record<string, number>;
-
-export const ORDER_WIRE_FIELDS = [
-  'uuid', 'clientid', 'userid', 'instrument', 'side', 'quantity', 'filled', 'cancelled', 'price', 'normalizedPrice',
-  'averagePrice', 'orderType', 'stopPrice', 'targetPrice', 'crossMargin', 'cushion', 'reservedTicks', 'commission',
-  'reward', 'status', 'entryTime', 'eventTime', 'triggered', 'marginPerQty', 'postOnly', 'oco', 'entryOrder',
-  'entryPrice', 'entryPrices', 'entryAmounts', 'entryAmount', 'normalizedEntryPrice', 'maxStop', 'normalizedMaxStop',
-] as const;
-
-/** Internal fields that snapshots keep besides the wire ones. */
-export const ORDER_STATE_FIELDS = ['_tick', '_prio', '_seq', '_fillTicks'] as const; // then `_exits`, see toJSON
-
-/** Builds a wire Order: `new (wireCtor())(o)`. */
-type WireCtor = new (o: Ord) => Order;
-
-/**
- * A constructor for wire copies of orders. The copies are plain objects (prototype Object.prototype, keys in the
- * order below, optional keys only when set), exactly what an object literal plus conditional assignments gives.
- * Built by a constructor because V8 then sizes the objects for all their fields from the start (a literal gets 19
- * slots and grows an out-of-object property array several times for the rest). Every call returns a separate
- * function, so entry, STP and TGT copies each get their own, right-sized object layout.
- */
-function wireCtor(): WireCtor {
-  const Wire = function (this: Record<string, unknown>, o: Ord): void {
-    this.uuid = o.uuid;
-    this.userid = o.userid;
-    this.instrument = o.instrument;
-    this.side = o.side;
-    this.quantity = o.quantity;
-    this.filled = o.filled;
-    this.cancelled = o.cancelled;
-    this.price = o.price;
-    this.averagePrice = o.averagePrice;
-    this.orderType = o.orderType;
-    this.crossMargin = o.crossMargin;
-    this.cushion = o.cushion;
-    this.reservedTicks = o.reservedTicks;
-    this.commission = o.commission;
-    this.reward = o.reward;
-    this.status = o.status;
-    this.entryTime = o.entryTime;
-    this.eventTime = o.eventTime;
-    this.entryOrder = o._single ? singleEntry(o._eoKey, o._eoQty) : o.entryOrder === EMPTY_ENTRY_ORDER ? dict<number>() : dict(o.entryOrder);
-    if (o.clientid !== undefined) this.clientid = o.clientid;
-    if (o.normalizedPrice !== undefined) this.normalizedPrice = o.normalizedPrice;
-    if (o.stopPrice !== undefined) this.stopPrice = o.stopPrice;
-    if (o.targetPrice !== undefined) this.targetPrice = o.targetPrice;
-    if (o.triggered !== undefined) this.triggered = o.triggered;
-    if (o.marginPerQty !== undefined) this.marginPerQty = o.marginPerQty;
-    if (o.postOnly !== undefined) this.postOnly = o.postOnly;
-    if (o.oco !== undefined) this.oco = o.oco;
-    if (o.entryPrice !== undefined) this.entryPrice = o.entryPrice;
-    if (o._single) this.entryPrices = [o.entryPrice];
-    else if (o.entryPrices !== undefined) this.entryPrices = o.entryPrices.slice();
-    if (o._single) this.entryAmounts = [o._ea1];
-    else if (o.entryAmounts !== undefined) this.entryAmounts = o.entryAmounts.slice();
-    if (o.entryAmount !== undefined) this.entryAmount = o.entryAmount;
-    if (o.normalizedEntryPrice !== undefined) this.normalizedEntryPrice = o.normalizedEntryPrice;
-    if (o.maxStop !== undefined) this.maxStop = o.maxStop;
-    if (o.normalizedMaxStop !== undefined) this.normalizedMaxStop = o.normalizedMaxStop;
-  };
-  Wire.prototype = Object.prototype; // plain objects, like literals
-  return Wire as unknown as WireCtor;
-}
-
-const WireEntry = wireCtor();
-const WireStp = wireCtor();
-const WireTgt = wireCtor();
-
-/** Wire copy of an order (runs for every order in every event). */
-export function toWire(o: Ord): Order {
-  const type = o.orderType;
-  return type === 'STP' ? new WireStp(o) : type === 'TGT' ? new WireTgt(o) : new WireEntry(o);
-}
 
 export const isExit = (o: Pick<Ord, 'orderType'>): boolean => o.orderType === 'STP' || o.orderType === 'TGT';
 
@@ -290,8 +207,8 @@ export interface UserRec {
   /** Cumulative fees paid, net of rebates (sat): Account.pnl.commission. */
   commission: number;
   positions: Map<string, PositionRec>;
-  /** Open orders in creation order. */
-  open: Map<string, Ord>;
+  /** Open orders in creation order, by uuid. */
+  open: OpenOrders<Ord>;
   /** Σ cached order margins (min-cross / max-cross). */
   reserved: number;
   reservedMax: number;
@@ -307,7 +224,15 @@ export interface UserRec {
   /** Per-command marks (engine command epoch), not state: account event queued / order events grouped. */
   _mark: number;
   _gmark: number;
+  /** This user's order group (reused by every command; see Engine.finish). */
   _group: OrderGroup | null;
+}
+
+/** What Engine.invariantView() exposes (read-only). */
+export interface InvariantView {
+  users: ReadonlyMap<string, Readonly<Pick<UserRec, 'userid' | 'pnl' | 'positions' | 'open' | 'lots'>>>;
+  markets: ReadonlyMap<string, { readonly fees: number }>;
+  expiredMarkets: ReadonlyMap<string, { readonly fees: number }>;
 }
 
 /** The order events of one user in one command (built at the end of the command). */

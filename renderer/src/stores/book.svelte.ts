@@ -17,6 +17,9 @@ export interface BookStoreOptions {
 export class BookStore {
   /** What the book component renders. Replaced (never mutated) once per frame at most. */
   view = $state.raw<BookView>(EMPTY_BOOK);
+  /** The best bid and ask: replaced only when one of them changes, so readers of the touch alone (the ticket) do
+   * not re-run with every frame of deeper changes. */
+  best = $state.raw<{ bid: number | null; ask: number | null }>({ bid: null, ask: null });
 
   #symbol: string | null = null;
   #book = new Book();
@@ -60,7 +63,9 @@ export class BookStore {
   /** Publishes pending changes now (tests; normally the frame scheduler does it). */
   flush(): void {
     this.#scheduled = false;
-    this.view = this.#book.view(this.#symbol, this.#depth);
+    const view = this.#book.view(this.#symbol, this.#depth);
+    this.view = view;
+    if (view.bid !== this.best.bid || view.ask !== this.best.ask) this.best = { bid: view.bid, ask: view.ask };
     const probe = benchProbe();
     if (probe && this.#arrivals.length > 0) {
       const arrivals = this.#arrivals;

@@ -25,8 +25,36 @@ export function chromiumMissing(): string | null {
   );
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** The features Playwright (1.65) disables in Chromium. A `--disable-features` switch of ours replaces its list
+ * (Chromium keeps the last one), so ours repeats it. */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+export interface LaunchOptions {
+  /** Chromium features to disable on top of Playwright's */
+  disableFeatures?: string[];
+}
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const missing = chromiumMissing();
   if (missing) throw new Error(missing);
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  const extra = options.disableFeatures ?? [];
+  const args = extra.length > 0 ? [...CHROMIUM_ARGS, `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...extra].join(',')}`] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args });
 }

@@ -193,5 +193,10 @@ describe('InvariantTracker reports broken invariants', () => {
   it('refuses an object that is not an engine (the server then checks fully)', () => {
     expect(InvariantTracker.attach({} as Engine)).toBeUndefined();
     expect(InvariantTracker.attach({ users: [], markets: new Map(), expiredMarkets: new Map() } as unknown as Engine)).toBeUndefined();
+    // the figures come from Engine.invariantView(); a view of the wrong shape is refused too
+    const view = { users: [], markets: new Map(), expiredMarkets: new Map() };
+    expect(InvariantTracker.attach({ invariantView: () => view } as unknown as Engine)).toBeUndefined();
+    const { e } = traded();
+    expect(InvariantTracker.attach(e)).toBeDefined();
   });
 });

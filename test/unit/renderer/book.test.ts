@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BookDiff, OrderBook } from '../../../preload/contract';
-import { Book, BookSide, type Level } from '../../../renderer/src/lib/book';
+import { Book, BookSide, type Level, type ViewLevel } from '../../../renderer/src/lib/book';
+import { columnEdges, levelName, paintSide, ROW_PX, type Canvas2D, type SideStyle } from '../../../renderer/src/lib/book-paint';
 import { manualFrames } from '../../../renderer/src/lib/frame';
 import { BookStore } from '../../../renderer/src/stores/book.svelte';
 import { SYMBOL } from './fixtures';
@@ -154,5 +155,100 @@ describe('BookStore', () => {
     frames.flush();
     expect(store.view.symbol).toBe('NEXT');
     expect(store.view.bidLevels).toBe(0);
+  });
+});
+
+describe('BookStore.best', () => {
+  it('is replaced only when the best bid or ask changes, not with every frame of deeper changes', () => {
+    const frames = manualFrames();
+    const store = new BookStore({ schedule: frames.schedule });
+    store.select(SYMBOL, 10);
+    store.snapshot(SYMBOL, { bid: 100, ask: 101, buy: [lvl(100, 1), lvl(99, 1)], sell: [lvl(101, 1)] });
+    frames.flush();
+    const first = store.best;
+    expect(first).toEqual({ bid: 100, ask: 101 });
+    store.applyDiff(SYMBOL, { bid: 100, ask: 101, buy: { '99': lvl(99, 8) }, sell: {} });
+    frames.flush();
+    expect(store.view.bids[1]?.quantity).toBe(8);
+    expect(store.best).toBe(first); // same object: nothing that reads only the touch re-runs
+    store.applyDiff(SYMBOL, { bid: 100.5, ask: 101, buy: { '100.5': lvl(100.5, 1) }, sell: {} });
+    frames.flush();
+    expect(store.best).toEqual({ bid: 100.5, ask: 101 });
+    expect(store.best).not.toBe(first);
+  });
+});
+
+describe('book paint', () => {
+  const view = (levels: [number, number][]): ViewLevel[] => {
+    let cumulative = 0;
+    const out = levels.map(([price, quantity]) => ({ price, quantity, orders: 1, cumulative: (cumulative += quantity), depth: 0 }));
+    for (const l of out) l.depth = l.cumulative / cumulative;
+    return out;
+  };
+
+  /** A Canvas2D that records what is drawn, with the colour and alignment in effect. */
+  function recorder() {
+    const drawn: { op: string; args: unknown[]; fill: unknown; align: string }[] = [];
+    const ctx: Canvas2D = {
+      font: '',
+      fillStyle: '',
+      textAlign: 'start',
+      textBaseline: 'alphabetic',
+      setTransform: (...args) => void drawn.push({ op: 'setTransform', args, fill: ctx.fillStyle, align: ctx.textAlign }),
+      clearRect: (...args) => void drawn.push({ op: 'clearRect', args, fill: ctx.fillStyle, align: ctx.textAlign }),
+      fillRect: (...args) => void drawn.push({ op: 'fillRect', args, fill: ctx.fillStyle, align: ctx.textAlign }),
+      fillText: (...args) => void drawn.push({ op: 'fillText', args, fill: ctx.fillStyle, align: ctx.textAlign }),
+    };
+    return { ctx, drawn };
+  }
+  const style: SideStyle = { font: '12px monospace', price: 'green', quantity: 'white', total: 'grey', bar: 'rgba(0, 255, 0, 0.2)' };
+
+  it('places the columns on the head grid (1fr 0.8fr 0.9fr, 4 px gaps, 6 px padding)', () => {
+    const x = columnEdges(290); // 270 px of tracks: 100, 80, 90
+    expect(x.price).toBe(6);
+    expect(x.quantity).toBeCloseTo(6 + 100 + 4 + 80);
+    expect(x.total).toBe(284);
+  });
+
+  it('draws each level as a bar from the right edge and its price, quantity and total, row by row', () => {
+    const { ctx, drawn } = recorder();
+    paintSide(ctx, view([[100, 2], [99.5, 3], [99, 5]]), 290, 1, style, 2);
+    expect(drawn[0]).toMatchObject({ op: 'setTransform', args: [2, 0, 0, 2, 0, 0] });
+    expect(drawn[1]).toMatchObject({ op: 'clearRect', args: [0, 0, 290, 3 * ROW_PX] });
+    const bars = drawn.filter((d) => d.op === 'fillRect');
+    expect(bars.map((b) => b.args)).toEqual([
+      [290 - 58, 0, 58, ROW_PX],
+      [290 - 145, ROW_PX, 145, ROW_PX],
+      [0, 2 * ROW_PX, 290, ROW_PX],
+    ]);
+    expect(bars.every((b) => b.fill === style.bar)).toBe(true);
+    const texts = drawn.filter((d) => d.op === 'fillText').map((d) => [d.args[0], d.fill, d.align, d.args[2]]);
+    const mid = (i: number) => i * ROW_PX + ROW_PX / 2;
+    expect(texts).toEqual([
+      ['100.0', 'green', 'left', mid(0)],
+      ['99.5', 'green', 'left', mid(1)],
+      ['99.0', 'green', 'left', mid(2)],
+      ['2', 'white', 'right', mid(0)],
+      ['3', 'white', 'right', mid(1)],
+      ['5', 'white', 'right', mid(2)],
+      ['2', 'grey', 'right', mid(0)],
+      ['5', 'grey', 'right', mid(1)],
+      ['10', 'grey', 'right', mid(2)],
+    ]);
+    expect(drawn.filter((d) => d.op === 'fillText' && d.args[0] === '10')[0]?.args[1]).toBe(columnEdges(290).total);
+    expect(ctx.font).toBe('12px monospace');
+  });
+
+  it('draws no bar for an empty share and never outside the row', () => {
+    const { ctx, drawn } = recorder();
+    const [a, b] = view([[100, 1], [99, 1]]);
+    paintSide(ctx, [{ ...a!, depth: 0 }, { ...b!, depth: 1.5 }], 200, 1, style);
+    expect(drawn.filter((d) => d.op === 'fillRect').map((d) => d.args)).toEqual([[0, ROW_PX, 200, ROW_PX]]);
+  });
+
+  it('names a level the way a screen reader should read the row', () => {
+    const [l] = view([[10000.5, 2]]);
+    expect(levelName(l!, 'ask', 1)).toBe('Ask 10000.5, 2 contracts, total 2');
+    expect(levelName(l!, 'bid', 2)).toBe('Bid 10000.50, 2 contracts, total 2');
   });
 });

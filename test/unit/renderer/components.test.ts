@@ -28,6 +28,9 @@ beforeEach(() => {
 const lvl = (price: number, totalQuantity: number) => ({ price, totalQuantity, numberOfOrders: 1, instrument: SYMBOL });
 
 describe('OrderBook', () => {
+  /** The canvas a side is drawn on (drawing itself is tested with lib/book-paint.ts's paintSide). */
+  const canvasOf = (list: HTMLElement) => list.parentElement?.querySelector('canvas') as HTMLCanvasElement;
+
   it('shows 25 levels a side, the spread, and a click puts the level price in the ticket', async () => {
     book.select(SYMBOL, 10);
     book.snapshot(SYMBOL, {
@@ -43,11 +46,15 @@ describe('OrderBook', () => {
     expect(within(asks).getAllByRole('button')).toHaveLength(25);
     expect(within(bids).getAllByRole('button')).toHaveLength(25);
     expect(screen.getByTestId('spread').textContent).toContain('1.5');
-    // the best ask is the last row above the spread
+    // the best ask is the last row above the spread, named as a screen reader reads it
     const bestAsk = within(asks).getAllByRole('button').at(-1)!;
-    expect(bestAsk.textContent?.replace(/\s+/g, ' ').trim()).toBe('Ask 10000.5, 2 contracts, total 2');
-    // (happy-dom puts a space at each span boundary when it computes names; Chromium does not)
-    expect(screen.getByRole('button', { name: /^Ask 10000\.5 ?, 2 contracts, total 2$/ })).toBe(bestAsk);
+    expect(screen.getByRole('button', { name: 'Ask 10000.5, 2 contracts, total 2' })).toBe(bestAsk);
+    expect(within(bids).getAllByRole('button')[0]!.getAttribute('aria-label')).toBe('Bid 9999.0, 1 contracts, total 1');
+    // drawn under the buttons: a canvas a side, as tall as its rows, hidden from screen readers
+    for (const list of [asks, bids]) {
+      expect(canvasOf(list).getAttribute('aria-hidden')).toBe('true');
+      expect(canvasOf(list).style.height).toBe('425px');
+    }
     await fireEvent.click(within(bids).getAllByRole('button')[1]!);
     expect(ui.pickedPrice?.price).toBe(9998);
   });
@@ -59,7 +66,46 @@ describe('OrderBook', () => {
     book.applyDiff(SYMBOL, { bid: 100, ask: null, buy: { '100': lvl(100, 7) }, sell: {} });
     book.flush();
     flushSync();
-    expect(screen.getByRole('button', { name: /^Bid 100\.0 ?, 7 contracts, total 7$/ })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Bid 100.0, 7 contracts, total 7' })).toBeTruthy();
+    expect(screen.getByTestId('spread').textContent).toContain('One side empty');
+  });
+
+  it('a burst of diffs changes nothing on screen until the frame, then shows the last state in one render', async () => {
+    book.select(SYMBOL, 10);
+    book.snapshot(SYMBOL, { bid: 100, ask: 101, buy: [lvl(100, 1)], sell: [lvl(101, 1)] });
+    book.flush();
+    render(OrderBook);
+    flushSync();
+    const bids = screen.getByRole('list', { name: /Bids/ });
+    const mutations: MutationRecord[] = [];
+    const observer = new MutationObserver((records) => mutations.push(...records));
+    observer.observe(bids.closest('[data-testid="order-book"]')!, { subtree: true, childList: true, characterData: true, attributes: true });
+    for (let i = 1; i <= 200; i++) book.applyDiff(SYMBOL, { bid: 100, ask: 101, buy: { '100': lvl(100, i) }, sell: {} });
+    flushSync();
+    await tick();
+    expect(mutations.splice(0)).toEqual([]); // 200 diffs, no render yet
+    expect(within(bids).getByRole('button').getAttribute('aria-label')).toBe('Bid 100.0, 1 contracts, total 1');
+    book.flush(); // the frame
+    flushSync();
+    await tick();
+    observer.disconnect();
+    expect(within(bids).getByRole('button').getAttribute('aria-label')).toBe('Bid 100.0, 200 contracts, total 200');
+    // one render: the changed name written once, not once per diff
+    expect(mutations.length).toBeGreaterThan(0);
+    expect(mutations.length).toBeLessThan(10);
+  });
+
+  it('a click takes the price the row shows at the time of the click', async () => {
+    book.select(SYMBOL, 10);
+    book.snapshot(SYMBOL, { bid: 100, ask: null, buy: [lvl(100, 1), lvl(99, 1)], sell: [] });
+    book.flush();
+    render(OrderBook);
+    const second = within(screen.getByRole('list', { name: /Bids/ })).getAllByRole('button')[1]!;
+    book.applyDiff(SYMBOL, { bid: 100, ask: null, buy: { '99.5': lvl(99.5, 3) }, sell: {} });
+    book.flush();
+    flushSync();
+    await fireEvent.click(second);
+    expect(ui.pickedPrice?.price).toBe(99.5);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBookDiff, BookCoalescer, mergeBookDiffs, type BookUpdate, type Timers } from '../../../main/services/book-coalescer';
+import { applyBookDiff, BookCoalescer, mergeBookDiffInto, mergeBookDiffs, type BookUpdate, type Timers } from '../../../main/services/book-coalescer';
 import type { BookDiff, Level, OrderBook } from '../../../main/coinpit/types';
 
 /** A manual clock: timers fire only when the test advances time. */
@@ -101,6 +101,59 @@ describe('BookCoalescer', () => {
     expect(out.map((o) => o.update)).toEqual([{ event: 'book', symbol: 'A', book: book(5, 6) }]);
   });
 
+  it('merges a long burst into one diff equal to merging them pairwise, without touching the callers\' diffs', () => {
+    const { timers, out, c } = setup();
+    const sent: BookDiff[] = [];
+    let expected = diff(null, null);
+    for (let i = 0; i < 2000; i++) {
+      const d = diff(100 - (i % 7), 101 + (i % 5), [level(90 + (i % 40), i + 1, i % 3)], i % 2 ? [level(110 + (i % 30), i)] : []);
+      sent.push(d);
+      expected = mergeBookDiffs(expected, d);
+      c.diff('A', d);
+    }
+    const copies = sent.map((d) => JSON.stringify(d));
+    timers.advance(50);
+    expect(out).toHaveLength(1);
+    expect(out[0]?.update).toEqual({ event: 'bookDiff', symbol: 'A', diff: expected });
+    // the accumulator is the coalescer's own: no diff it was given has changed
+    expect(sent.map((d) => JSON.stringify(d))).toEqual(copies);
+    expect((out[0]?.update as { diff: BookDiff }).diff).not.toBe(sent[0]);
+  });
+
+  it('a lone diff is forwarded as it came (no copy)', () => {
+    const { timers, out, c } = setup();
+    const d = diff(1, 2, [level(1)]);
+    c.diff('A', d);
+    timers.advance(50);
+    expect((out[0]?.update as { diff: BookDiff }).diff).toBe(d);
+  });
+
+  it('applies many diffs after a snapshot and sorts once, leaving the snapshot as received', () => {
+    const { timers, out, c } = setup();
+    const snap: OrderBook = { bid: 10, ask: 12, buy: [level(10), level(9)], sell: [level(12)] };
+    const copy = JSON.stringify(snap);
+    c.book('A', snap);
+    let expected = snap;
+    for (let i = 0; i < 300; i++) {
+      const d = diff(10, 12, [level(1 + (i % 9), i % 4, i % 4)], [level(12 + (i % 11), (i % 3) + 1)]);
+      expected = applyBookDiff(expected, d);
+      c.diff('A', d);
+    }
+    timers.advance(50);
+    expect(out.map((o) => o.update)).toEqual([{ event: 'book', symbol: 'A', book: expected }]);
+    expect(JSON.stringify(snap)).toBe(copy);
+  });
+
+  it('with a timer that fires at once (no window) forwards every diff by itself, in order', () => {
+    const out: BookUpdate[] = [];
+    const c = new BookCoalescer((u) => out.push(u), { timers: { set: (fn) => fn(), clear: () => undefined } });
+    const diffs = Array.from({ length: 5 }, (_, i) => diff(i, i + 1, [level(i)]));
+    for (const d of diffs) c.diff('A', d);
+    c.book('B', book(1, 2));
+    c.diff('A', diffs[0]!);
+    expect(out).toEqual([...diffs.map((d) => ({ event: 'bookDiff', symbol: 'A', diff: d })), { event: 'book', symbol: 'B', book: book(1, 2) }, { event: 'bookDiff', symbol: 'A', diff: diffs[0] }]);
+  });
+
   it('flush() emits at once; close() drops what is pending and ignores later input', () => {
     const { timers, out, c } = setup();
     c.book('A', book(1, 2));
@@ -125,5 +178,19 @@ describe('book helpers', () => {
 
   it('mergeBookDiffs overrides by price key', () => {
     expect(mergeBookDiffs(diff(1, 2, [level(1, 1)]), diff(3, 4, [level(1, 7)])).buy).toEqual({ '1': level(1, 7) });
+  });
+
+  it('mergeBookDiffs leaves both inputs as they were; mergeBookDiffInto changes and returns its target only', () => {
+    const a = diff(1, 2, [level(1, 1)], [level(2, 1)]);
+    const b = diff(3, 4, [level(1, 7), level(0.5, 2)]);
+    const [ca, cb] = [JSON.stringify(a), JSON.stringify(b)];
+    const merged = mergeBookDiffs(a, b);
+    expect(JSON.stringify(a)).toBe(ca);
+    expect(JSON.stringify(b)).toBe(cb);
+    expect(merged).toEqual({ bid: 3, ask: 4, buy: { '1': level(1, 7), '0.5': level(0.5, 2) }, sell: { '2': level(2, 1) } });
+    const target = diff(1, 2, [level(1, 1)]);
+    expect(mergeBookDiffInto(target, b)).toBe(target);
+    expect(target).toEqual({ bid: 3, ask: 4, buy: { '1': level(1, 7), '0.5': level(0.5, 2) }, sell: {} });
+    expect(JSON.stringify(b)).toBe(cb);
   });
 });
