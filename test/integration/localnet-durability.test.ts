@@ -120,14 +120,17 @@ describe('restart', () => {
     const shim = Object.assign(fake, { exchange: { config: () => ({ feePerKB: 50000, bitcoinDust: 10000 }) } }) as unknown as TestNet;
     for (const u of [a, b]) await u.client.marginIn([await marginInTx(shim, u, 200_000_000)]);
 
-    const acked: string[] = [];
+    // what each acknowledgement said: the order, and how much of it had filled by then
+    const acked: { uuid: string; filled: number }[] = [];
     let stop = false;
     const streams = [a, b].map(async (u, k) => {
       for (let i = 0; !stop; i++) {
         const side = (i + k) % 2 ? 'buy' : 'sell';
         try {
-          const [o] = await u.client.createOrders(sym, [order(u, sym, { side, price: side === 'buy' ? 999.5 : 1000 })]);
-          acked.push(o!.uuid);
+          // every third buy crosses the other user's asks at 1000: fills, positions and exits to recover
+          const price = side === 'sell' ? 1000 : i % 3 === 0 ? 1000 : 999.5;
+          const [o] = await u.client.createOrders(sym, [order(u, sym, { side, price })]);
+          acked.push({ uuid: o!.uuid, filled: o!.filled });
         } catch {
           return; // the server died mid-request: not acknowledged
         }
@@ -142,15 +145,20 @@ describe('restart', () => {
     expect(acked.length).toBeGreaterThan(5);
 
     const again = await open({ dataDir: dir, seed: 11 });
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     for (const u of [a, b]) {
       const c = new CoinpitClient({ baseUrl: again.url, wif: u.wif });
       const all = [...(await c.openOrders(sym)), ...(await c.closedOrders(sym)), ...(await c.cancelledOrders(sym))];
-      for (const o of all) seen.add(o.uuid);
+      for (const o of all) seen.set(o.uuid, o.filled);
       const acc = await c.account();
       expect(acc.accountMargin).toBe(200_000_000);
     }
-    for (const uuid of acked) expect(seen.has(uuid), uuid).toBe(true);
+    // every acknowledged order is there, with at least the fills it had when acknowledged (later orders may add)
+    for (const { uuid, filled } of acked) {
+      expect(seen.has(uuid), uuid).toBe(true);
+      expect(seen.get(uuid)!, uuid).toBeGreaterThanOrEqual(filled);
+    }
+    expect(acked.some((a) => a.filled > 0), 'the stream crossed: some acknowledgements carried fills').toBe(true);
     expect(again.exchange.engine.checkInvariants()).toEqual([]);
   }, 120_000); // a child process, funding and a restart: generous on a loaded 2-core machine (not a timing check)
 });
