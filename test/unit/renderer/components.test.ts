@@ -194,11 +194,14 @@ describe('ConnectionBanner', () => {
   it('shows reconnecting, read-only and clock skew states', () => {
     session.connection = { ...CONNECTED, state: 'reconnecting' };
     const { unmount } = render(ConnectionBanner);
-    expect(screen.getByTestId('connection-banner').textContent).toMatch(/reconnecting/);
+    const down = screen.getByTestId('connection-banner');
+    expect(down.textContent).toMatch(/reconnecting/);
+    expect([down.getAttribute('role'), down.dataset.state, down.classList.contains('danger')]).toEqual(['alert', 'reconnecting', true]);
     session.connection = { ...CONNECTED, readonly: true, skewMs: 9500 };
     flushSync();
     expect(screen.queryByTestId('connection-banner')).toBeNull();
     expect(screen.getByTestId('readonly-banner').textContent).toMatch(/read-only/);
+    expect(screen.getByTestId('readonly-banner').classList.contains('warn')).toBe(true);
     expect(screen.getByTestId('skew-banner').textContent).toMatch(/9.5 s ahead of the exchange's/);
     session.connection = { ...CONNECTED, skewMs: 300 };
     flushSync();
