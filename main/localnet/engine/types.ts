@@ -3,6 +3,7 @@
 import type {
   Band,
   BookDiff,
+  Execution,
   Instrument,
   Order,
   OrderStatus,
@@ -243,38 +244,21 @@ export interface OrderGroup {
   del: string[] | null;
 }
 
-export interface ExecutionRec {
-  uuid: string;
-  orderid: string;
-  instrument: string;
-  side: Side;
-  quantity: number;
-  price: number;
-  liquidity: 'maker' | 'taker';
-  commission: number;
-  time: number;
-}
+/** An execution in snapshots: the wire shape. */
+export type ExecutionRec = Execution;
 
 /**
  * An execution as the engine keeps it. The uuid's four generator draws are taken at the fill (so the generator
  * advances exactly as if the text were built), but the text is built only when someone reads it (execUuid): most
  * executions are never queried, and building the text is a large share of a fill's cost. A literal (see newOrd).
  */
-export interface Exec {
+export interface Exec extends Omit<Execution, 'uuid'> {
   d1: number;
   d2: number;
   d3: number;
   d4: number;
   /** The uuid text once built (or from a snapshot). */
   id: string | null;
-  orderid: string;
-  instrument: string;
-  side: Side;
-  quantity: number;
-  price: number;
-  liquidity: 'maker' | 'taker';
-  commission: number;
-  time: number;
 }
 
 export function newExec(
