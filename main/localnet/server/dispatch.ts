@@ -1,22 +1,14 @@
 // One request pipeline for REST and socket.io: route match → verification (PROTOCOL §2, §8.4–8.7) → role
 // check → rate limit → readonly → handler. Never throws: every failure becomes {status, error}.
-import { ReplayMemory, verifyRequest, type AuthLookup } from '../../coinpit/auth';
+import { ReplayMemory, verifyRequest, type AuthLookup, type VerifyInput } from '../../coinpit/auth';
 import { ChainError } from '../chain/errors';
 import type { Exchange } from '../exchange';
 import { RateLimiter } from './ratelimit';
 import { HttpError, type Caller, type Route, type Router } from './router';
 
-export interface Incoming {
+/** A request from either transport; the signed fields are those verifyRequest reads, the nonce still unchecked. */
+export interface Incoming extends Pick<VerifyInput, 'method' | 'uri' | 'body' | 'rawBody' | 'bodyParsedFromRaw' | 'authorization'> {
   transport: 'rest' | 'socket';
-  method: string;
-  /** path relative to /api/v1, query included, exactly as signed */
-  uri: string;
-  body?: unknown;
-  /** REST body text as received */
-  rawBody?: string;
-  /** body is JSON.parse(rawBody), parsed by this server (verification then splices the raw text directly) */
-  bodyParsedFromRaw?: boolean;
-  authorization?: string;
   nonce?: unknown;
   requestid?: string;
   /** socket requests: payload.params (signed as part of the socket form of M) */
