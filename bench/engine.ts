@@ -1,19 +1,23 @@
-// Matching-engine benchmark: the local exchange's Engine (full commands: validation, margin, exits, accounts,
-// events) and the npm package nodejs-order-book (bare book), each called in process (no network) in its own child
-// process of the same run, on the same seeded op stream:
-// 70 % limit adds near the touch, 20 % cancels of earlier limit orders, 10 % marketable (market orders); every
-// entry carries a stop (and a target, or "NONE") for the engine.
-// Run: npx tsx bench/engine.ts [ops] [rounds]   — each side runs in its own fresh child process (nodejs-order-book
-// first, then the engine, `rounds` times); prints one JSON line per run, a table, the median engine/library ratio, the
-// load average and what differs.
+// Matching-engine benchmark, in process (no network), on one seeded op stream: 70 % limit adds near the touch, 20 %
+// cancels of earlier limit orders, 10 % marketable (market orders). Three sides, each in its own child process:
+// - nodejs-order-book, the npm package (a bare book): the reference.
+// - the engine's matching core alone (bench/matching-core.ts): the book sides, the matching walk and the open-order
+//   table every engine command matches with, bare like the reference (no users, accounts, exits or events). It must
+//   end with the same fills and resting orders as the reference (printed; test/unit/localnet/matching-core.test.ts
+//   checks the whole book after every op of other streams).
+// - the exchange's Engine running full commands: every entry carries a stop (and a target, or "NONE"), and each op is
+//   a whole command (validation, margin, exits, positions, history, events).
+// Run: npx tsx bench/engine.ts [ops] [rounds]   — each side in a fresh child process (nodejs-order-book first),
+// `rounds` times; prints one JSON line per run, a table, the median ratios to the reference, the load average and
+// what differs.
 //
-// Fairness: both sides get the same ops (the seeded stream, rebuilt identically in each process), prebuilt before
-// the clock starts (request objects, ids), a fresh process each (in one process the second side measured 10–25 %
+// Fairness: every side gets the same ops (the seeded stream, rebuilt identically in each process), prebuilt before
+// the clock starts (request objects, ids), a fresh process each (in one process a second side measured 10–25 %
 // slower, either way round: the first one's heap and a shared, polymorphic timing loop), the same warm-up
 // (the first ops, not timed), per-op latency from process.hrtime.bigint() around each call, and throughput over
 // the timed loop (wall and process CPU time: the machine is shared, so ops per CPU second is the steadier figure).
-// What the two sides do differs (printed after the table):
-// - nodejs-order-book is a bare book: no accounts, margin, validation, ids, events or trade records.
+// What the Engine does beyond the two bare books (printed after the table):
+// - nodejs-order-book and the matching core are bare books: no accounts, margin, validation, ids, events or trades.
 // - The engine runs each op as a full command: validates it, checks margin, generates uuids, keeps positions, P&L,
 //   executions, trades, candles and order history, and returns the order events, trade and book diffs and account
 //   notices the server publishes.
@@ -32,6 +36,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Engine } from '../main/localnet/engine/engine';
 import { Rng } from '../main/localnet/engine/rng';
 import type { OrderRequest } from '../main/coinpit/types';
+import { BareBook } from './matching-core';
 
 export interface BenchOp {
   kind: 'limit' | 'cancel' | 'market';
@@ -166,6 +171,27 @@ export function benchEngine(ops: BenchOp[], warm: number): BenchResult {
   return { ...r, fills, resting };
 }
 
+/** The engine's matching core alone (bench/matching-core.ts), bare like nodejs-order-book. */
+export function benchMatchingCore(ops: BenchOp[], warm: number): BenchResult {
+  // the band the engine has at this index (±1 %), in ticks
+  const book = new BareBook(Math.round(MID_TICK * 0.99), Math.round(MID_TICK * 1.01));
+  const ids = ops.map((op, i) => (op.kind === 'cancel' ? `o${op.target}` : `o${i}`));
+  let fills = 0;
+  const step = (i: number): void => {
+    const op = ops[i] as BenchOp;
+    const id = ids[i] as string;
+    if (op.kind === 'cancel') book.cancel(id);
+    else if ((op.kind === 'limit' ? book.limit(id, op.side, op.tick, op.qty) : book.market(id, op.side, op.qty)) > 0) fills++;
+    book.changedLevels();
+  };
+  const r = measure('coinpit-desk matching core (bare book)', ops.length, warm, step);
+  const errs = [...book.bids.check('bids'), ...book.asks.check('asks')];
+  if (errs.length) throw new Error(`matching core broken after the bench: ${errs.slice(0, 3).join('; ')}`);
+  let resting = 0;
+  for (const side of [book.bids, book.asks]) for (const _ of side.orders()) resting++;
+  return { ...r, fills, resting };
+}
+
 /** nodejs-order-book on the same stream (loaded lazily: it is a devDependency). */
 export async function benchNodejsOrderBook(ops: BenchOp[], warm: number): Promise<BenchResult | null> {
   let mod: typeof import('nodejs-order-book');
@@ -204,13 +230,16 @@ export async function benchNodejsOrderBook(ops: BenchOp[], warm: number): Promis
 export async function runSide(side: Side, n = 200_000): Promise<BenchResult | null> {
   const warm = Math.floor(n / 6);
   const ops = workload(n + warm);
-  return side === 'engine' ? benchEngine(ops, warm) : benchNodejsOrderBook(ops, warm);
+  if (side === 'engine') return benchEngine(ops, warm);
+  if (side === 'matching-core') return benchMatchingCore(ops, warm);
+  return benchNodejsOrderBook(ops, warm);
 }
 
-export type Side = 'nodejs-order-book' | 'engine';
+export const SIDES = ['nodejs-order-book', 'matching-core', 'engine'] as const;
+export type Side = (typeof SIDES)[number];
 
 /**
- * Both sides, each in a fresh child process (nodejs-order-book first), `rounds` times. Separate processes, because
+ * Every side, each in a fresh child process (nodejs-order-book first), `rounds` times. Separate processes, because
  * in one process whichever side runs second inherits the first one's heap and a polymorphic timing loop, and
  * measured 10–25 % slower for it (either way round).
  */
@@ -218,7 +247,7 @@ export async function runEngineBench(n = 200_000, rounds = 1): Promise<BenchResu
   const out: BenchResult[][] = [];
   for (let r = 0; r < rounds; r++) {
     const round: BenchResult[] = [];
-    for (const side of ['nodejs-order-book', 'engine'] as const) {
+    for (const side of SIDES) {
       const res = await inChild(side, n);
       if (res) round.push(res);
     }
@@ -239,8 +268,9 @@ function inChild(side: Side, n: number): Promise<BenchResult | null> {
 }
 
 export const DIFFERENCES = [
-  'same seeded op stream, prebuilt inputs, warm-up, per-op process.hrtime.bigint() latency for both, each side in its own fresh process',
+  'same seeded op stream, prebuilt inputs, warm-up, per-op process.hrtime.bigint() latency for all, each side in its own fresh process',
   'nodejs-order-book: bare book (no accounts, margin, ids, events, trade records)',
+  'matching core: the engine\'s book sides, matching walk and open-order table, bare like nodejs-order-book (no users, so no self-trade prevention); it also takes the changed levels after each op, as the engine does for difforderbook',
   'engine: full commands (validation, margin, uuids, positions/P&L, executions, trades, history, events)',
   'engine only: STP/TGT exit pair opened per entry fill (TGTs rest as liquidity); nodejs-order-book has no positions, so no exits on fill',
   'engine only: self-trade prevention (an order meeting its own user\'s resting order is cancelled)',
@@ -271,11 +301,24 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         console.log(`| ${i + 1} | ${r.name} | ${r.ops} | ${r.opsPerSecond} | ${r.opsPerCpuSecond} | ${r.p50us} | ${r.p99us} | ${r.fills ?? ''} | ${r.resting ?? ''} |`);
       }
     });
-    const ratios = (key: 'opsPerSecond' | 'opsPerCpuSecond'): number[] =>
-      all.filter((round) => round.length === 2).map((round) => (round[1] as BenchResult)[key] / (round[0] as BenchResult)[key]);
-    if (ratios('opsPerSecond').length > 0) {
-      console.log(`\nengine / nodejs-order-book, median of ${ratios('opsPerSecond').length} round(s): ${median(ratios('opsPerSecond')).toFixed(2)} (wall), ${median(ratios('opsPerCpuSecond')).toFixed(2)} (CPU)`);
+    const ratios = (name: string, key: 'opsPerSecond' | 'opsPerCpuSecond'): number[] =>
+      all.flatMap((round) => {
+        const lib = round.find((r) => r.name.startsWith('nodejs-order-book'));
+        const ours = round.find((r) => r.name.includes(name));
+        return lib && ours ? [ours[key] / lib[key]] : [];
+      });
+    for (const name of ['matching core', 'Engine']) {
+      const wall = ratios(name, 'opsPerSecond');
+      if (wall.length > 0) {
+        console.log(`${name} / nodejs-order-book, median of ${wall.length} round(s): ${median(wall).toFixed(2)} (wall), ${median(ratios(name, 'opsPerCpuSecond')).toFixed(2)} (CPU)`);
+      }
     }
+    const same = all.every((round) => {
+      const lib = round.find((r) => r.name.startsWith('nodejs-order-book'));
+      const core = round.find((r) => r.name.includes('matching core'));
+      return !lib || !core || (lib.fills === core.fills && lib.resting === core.resting);
+    });
+    console.log(`matching core and nodejs-order-book end alike (fills, resting orders): ${same ? 'yes' : 'NO'}`);
     console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
     console.log(`\nWhat differs:\n${DIFFERENCES.map((d) => `- ${d}`).join('\n')}`);
   }

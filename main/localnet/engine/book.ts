@@ -76,6 +76,15 @@ export class BookSide {
     return this.levels.get(tick);
   }
 
+  /** The best level whose key lies in [loKey, hiKey], or null. */
+  bestIn(loKey: number, hiKey: number): PriceLevel | null {
+    const keys = this.keys;
+    const i = upperBound(keys, hiKey) - 1;
+    if (i < 0) return null;
+    const k = keys[i] as number;
+    return k < loKey ? null : (this.levels.get(this.tickOfKey(k)) as PriceLevel);
+  }
+
   /** Adds an order at o._tick, behind every order with a lower or equal _prio. */
   add(o: BookEntry): void {
     let lvl = this.levels.get(o._tick);
@@ -119,6 +128,13 @@ export class BookSide {
     o._level = null;
     this.touched[this.nTouched++] = lvl.tick;
     if (lvl.count === 0) this.dropLevel(lvl.tick);
+  }
+
+  /** A fill of qty against a resting order: it shrinks, and leaves the book when nothing is left open. */
+  fillResting(o: BookEntry, qty: number): void {
+    o.filled += qty;
+    this.reduced(o, qty);
+    if (openQty(o) === 0) this.remove(o);
   }
 
   /** Call after an order's open quantity dropped by qty while it stays in the book. */

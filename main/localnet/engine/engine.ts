@@ -37,7 +37,7 @@ import type {
 } from '../../coinpit/types';
 import { validateOrderWithInstrument, validateOrder, validateUpdate } from '../../coinpit/validate';
 import { applyFill, averagePrice, newUser, positionOf, positionsCommission, settlePosition } from './accounting';
-import { BookSide, openQty, upperBound, type PriceLevel } from './book';
+import { BookSide, openQty, type PriceLevel } from './book';
 import { BTCUSD_TEMPLATE, DEFAULT_CONFIG, listedExpiries, weeklyInstrument, WEEK_MS } from './listing';
 import { Rng } from './rng';
 import {
@@ -63,6 +63,7 @@ import { bookDiff } from './diff';
 import { exitAt, forgotten, pairUp, setExitAt } from './exits';
 import { checkState } from './check';
 import { orderRecord, type EngineSnapshot } from './snapshot';
+import { walkBook, type Meeting } from './matching';
 
 export interface EngineOptions {
   /** Initial time (ms): the two weeklies listed are the next two Friday 17:15 UTC expiries after it. */
@@ -167,6 +168,9 @@ export class Engine {
   private mMax = 0;
   /** Scratch for sideDiff's sorted ticks. */
   private readonly ticks: number[] = [];
+  /** The market of the matching walk under way (see match), and the engine's side of the walk. */
+  private walkMarket: Market | null = null;
+  private readonly meeting: Meeting<Ord> = { meet: (taker, maker, tick) => this.meet(taker, maker, tick) };
   private readonly instLookup = (symbol: string): Instrument | undefined => this.instOf(symbol);
 
   constructor(opts: EngineOptions) {
@@ -1259,39 +1263,29 @@ export class Engine {
   /** Best level tick of a side inside the band, or null. */
   private bestInBand(m: Market, side: BookSide): number | null {
     if (!m.band) return null;
-    const hiKey = side.isBuy ? m.maxT : -m.minT;
-    const loKey = side.isBuy ? m.minT : -m.maxT;
-    const i = upperBound(side.keys, hiKey) - 1;
-    if (i < 0) return null;
-    const k = side.keys[i] as number;
-    return k < loKey ? null : side.tickOfKey(k);
+    const lvl = side.isBuy ? side.bestIn(m.minT, m.maxT) : side.bestIn(-m.maxT, -m.minT);
+    return lvl === null ? null : lvl.tick;
   }
 
   /** Walks the opposite side best first, inside the band and up to limitTick, in price-time priority. */
   private match(ctx: Ctx, m: Market, taker: Ord, limitTick: number): void {
     if (!m.band) return;
-    const buy = taker.side === 'buy';
-    const opp = buy ? m.asks : m.bids;
-    const hiKey = buy ? -m.minT : m.maxT;
-    const loKey = buy ? -Math.min(limitTick, m.maxT) : Math.max(limitTick, m.minT);
-    if (loKey > hiKey) return;
-    let lvl: PriceLevel | undefined;
-    while (taker.status === 'open' && openQty(taker) > 0) {
-      if (!lvl || lvl.count === 0) {
-        const keys = opp.keys;
-        const i = upperBound(keys, hiKey) - 1;
-        if (i < 0) return;
-        const key = keys[i] as number;
-        if (key < loKey) return;
-        lvl = opp.levels.get(opp.tickOfKey(key)) as PriceLevel;
-      }
-      const maker = lvl.head as Ord;
-      if (maker.userid === taker.userid) {
-        if (this.selfTrade(ctx, m, taker, maker)) return;
-        continue;
-      }
-      this.fill(ctx, m, taker, maker, Math.min(openQty(taker), openQty(maker)), lvl.tick);
+    const outer = this.walkMarket;
+    this.walkMarket = m;
+    try {
+      walkBook(taker.side === 'buy' ? m.asks : m.bids, taker, limitTick, m.minT, m.maxT, this.meeting);
+    } finally {
+      this.walkMarket = outer;
     }
+  }
+
+  /** One meeting of the walk in `match` (the command is this.ctx): self-trade prevention or a fill. */
+  private meet(taker: Ord, maker: Ord, tick: number): boolean {
+    const ctx = this.ctx;
+    const m = this.walkMarket as Market;
+    if (maker.userid === taker.userid) return this.selfTrade(ctx, m, taker, maker);
+    this.fill(ctx, m, taker, maker, Math.min(openQty(taker), openQty(maker)), tick);
+    return taker.status !== 'open';
   }
 
   /**
@@ -1320,9 +1314,7 @@ export class Engine {
     const book = maker.side === 'buy' ? m.bids : m.asks;
     const openMaker = openQty(maker);
     const openTaker = openQty(taker);
-    maker.filled += qty;
-    book.reduced(maker, qty);
-    if (openMaker === qty) book.remove(maker);
+    book.fillResting(maker, qty);
     taker.filled += qty;
     const t = this.stamp(ctx);
     const tpp = inst.ticksperpoint;
