@@ -59,7 +59,7 @@ export interface ServicesOptions {
   keychainProbe?: () => Promise<KeychainProbe>;
   /** scrypt cost of a new vault (tests use the minimum) */
   vaultN?: number;
-  /** starts the local exchange; default startLocalnet({dataDir: <dataDir>/localnet, port: 0}) */
+  /** starts the local exchange; default startLocalnet(localExchangeOptions(<dataDir>/localnet)) */
   startLocal?: (dataDir: string) => Promise<LocalExchange>;
   fetch?: typeof fetch;
   feed?: Partial<Omit<FeedOptions, 'client'>>;
@@ -122,6 +122,14 @@ function requiredNetwork(choice: NetworkChoice): NetworkName | null {
   return null;
 }
 
+/**
+ * How the app starts its default "Local" network: any free loopback port, and the market-making bot on, so a
+ * newcomer sees a live book, trades and candles (the bot is an ordinary user of the same API).
+ */
+export function localExchangeOptions(dataDir: string): { dataDir: string; port: number; bot: boolean } {
+  return { dataDir, port: 0, bot: true };
+}
+
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const store = new ProfileStore(options.dataDir);
   await store.load();
@@ -182,7 +190,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         options.startLocal ??
         (async (dataDir: string) => {
           const { startLocalnet } = await import('../localnet/index');
-          return startLocalnet({ dataDir, port: 0 });
+          return startLocalnet(localExchangeOptions(dataDir));
         });
       try {
         local = await start(dir);

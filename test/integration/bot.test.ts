@@ -10,6 +10,7 @@ import { CoinpitClient } from '../../main/coinpit/rest';
 import type { OrderBook } from '../../main/coinpit/types';
 import { botWif, startBot, type Bot } from '../../main/localnet/bot';
 import { startLocalnet, type Localnet } from '../../main/localnet/index';
+import { localExchangeOptions } from '../../main/services/index';
 
 const POLL_LIMIT_MS = 90_000;
 
@@ -58,8 +59,8 @@ function twoSided(book: OrderBook): boolean {
 }
 
 describe('market-making bot', () => {
-  it('a local exchange started with the bot shows a two-sided book on every instrument, trades and candles', { timeout: 150_000 }, async () => {
-    const net = await startLocalnet({ dataDir: path.join(tmp, 'with-bot'), port: 0, seed: 11, bot: true, blockIntervalMs: 0 });
+  it('the app\'s Local network (started as the app starts it) shows a two-sided book on every instrument, trades and candles', { timeout: 150_000 }, async () => {
+    const net = await startLocalnet({ ...localExchangeOptions(path.join(tmp, 'with-bot')), seed: 11, blockIntervalMs: 0 });
     running.push(net);
     const { client, symbols } = await observer(net);
     for (const symbol of symbols) {
