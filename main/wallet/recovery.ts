@@ -4,9 +4,12 @@
 // them, a single output to `userid`, fee within the maximum), co-signs it and keeps the complete transaction in a
 // per-account JSON file, so the user can get their coins back even if the exchange disappears. When the multisig's
 // UTXO set changes the stored transaction no longer spends the right coins, and it is refreshed.
+// The review the user signed under is kept in the same file, so a later run can still show what the stored
+// transaction pays; it is shown only when it re-derives from the stored transaction (storedReview).
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Transaction } from 'bitcoinjs-lib';
 import type { CoinpitClient } from '../coinpit/rest';
 import type { Identity } from '../coinpit/identity';
@@ -18,7 +21,7 @@ import { requireConfirmation, type Confirmer } from './confirm';
 import { signReviewed } from './cosign';
 import { EsploraClient, type ChainSource, type EsploraOptions } from './esplora';
 import { confirmedOutpoints, fetchPrevTxs, resolveSigner, walletPolicy, type SignerSource } from './flows';
-import { parseRedeem, verifyTransaction } from './multisig';
+import { parseRedeem, stripScriptSigs, verifyTransaction } from './multisig';
 import { review, ReviewRefused, type Review, type ReviewContext } from './review';
 import { btcfy, txOutpoints, type Outpoint } from './txbuild';
 
@@ -45,6 +48,17 @@ export interface RecoveryRecord {
   createdAt: number;
   /** utxoSetHash() of the multisig's confirmed UTXOs when it was made */
   utxoSetHash: string;
+  /**
+   * The transaction as the user reviewed it (the exchange's, before the user's signature) and that review: what the
+   * stored transaction pays, to which address, with which fee. Absent in files written before it was kept (the
+   * record is then still good, only without its review). Shown only when it re-derives: see storedReview().
+   */
+  reviewed?: RecoveryReviewed;
+}
+
+export interface RecoveryReviewed {
+  hex: string;
+  review: Review;
 }
 
 export interface RecoveryStatus {
@@ -134,6 +148,70 @@ export function recordProblem(v: unknown, account: WalletAccount): string | null
   return null;
 }
 
+interface SignedReview {
+  txid: string;
+  review: Review;
+}
+
+// Stands for the multisig's UTXOs a partial recovery left out (only their sum is kept): an outpoint no
+// transaction input can name (vout 0xffffffff is the coinbase marker), so it never passes for an input.
+const LEFT_OUT = { txid: '0'.repeat(64), vout: 0xffffffff } as const;
+
+/**
+ * The review kept with a valid record (recordProblem() null), when it is the review of that record's transaction;
+ * else null. Nothing is taken on trust: the review is derived again from the transaction as reviewed (`reviewed.hex`,
+ * which must be the stored transaction minus signatures), the record's input values and coverage, and the stored
+ * review must equal it. Only where each input value came from (its previous transaction, or the chain's UTXO list:
+ * the chain is not asked here) is read from the file, and only in the two shapes review() produces.
+ */
+export function storedReview(record: RecoveryRecord, account: WalletAccount): Review | null {
+  const kept: unknown = record.reviewed;
+  if (!isRecord(kept) || typeof kept.hex !== 'string' || !isHex(kept.hex) || kept.hex.length === 0 || !isRecord(kept.review)) return null;
+  const stored = kept.review;
+  try {
+    const reviewedTx = Transaction.fromHex(kept.hex);
+    if (stripScriptSigs(reviewedTx).toHex() !== stripScriptSigs(Transaction.fromHex(record.hex)).toHex()) return null;
+    if (!sat(stored.maximumFee)) return null;
+    // legacy signatures do not commit to input values; a full recovery's are bound to the UTXO-set hash, which
+    // status() compares with the chain (a file whose values and hash were both rewritten shows as stale)
+    if (record.covers === record.total && utxoSetHash(record.inputs) !== record.utxoSetHash) return null;
+    // the multisig's confirmed UTXOs when it was reviewed: the inputs, plus whatever a partial recovery left out
+    const utxos: Outpoint[] = record.inputs.map((i) => ({ txid: i.txid, vout: i.vout, value: i.value }));
+    if (record.total > record.covers) utxos.push({ ...LEFT_OUT, value: record.total - record.covers });
+    const derived = review(reviewedTx, {
+      account,
+      intent: { kind: 'recovery' },
+      maximumFee: stored.maximumFee,
+      declaredNetwork: account.network,
+      accountUtxos: utxos,
+    });
+    if (!derived.ok || derived.coverage?.covered !== record.covers || derived.fee !== record.fee) return null;
+    const storedInputs = Array.isArray(stored.inputs) ? (stored.inputs as unknown[]) : [];
+    const fromPrevTx = derived.inputs.map((_, i) => {
+      const s = storedInputs[i];
+      return isRecord(s) && s.ownership === 'prevtx' && s.valueSource === 'prevtx' && s.prevAddress === account.accountid;
+    });
+    const inputs = derived.inputs.map((d, i) =>
+      fromPrevTx[i] ? { ...d, ownership: 'prevtx' as const, valueSource: 'prevtx' as const, prevAddress: account.accountid } : d,
+    );
+    const feeVerified = inputs.length > 0 && fromPrevTx.every(Boolean);
+    let feeUnverifiedReason: string | null = null;
+    if (!feeVerified) {
+      // review()'s wording, with the chain's reason for the missing previous transactions (kept as it was)
+      const unverified = inputs.filter((_, i) => !fromPrevTx[i]).map((d) => d.index);
+      const head = `previous transactions for input${unverified.length > 1 ? 's' : ''} #${unverified.join(', #')} are unavailable (`;
+      const tail = '); input values are claimed, not verified';
+      const said = stored.feeUnverifiedReason;
+      const fits = typeof said === 'string' && said.length > head.length + tail.length && said.startsWith(head) && said.endsWith(tail);
+      feeUnverifiedReason = fits ? said : derived.feeUnverifiedReason;
+    }
+    const expected: Review = { ...derived, inputs, feeVerified, feeUnverifiedReason };
+    return isDeepStrictEqual(stored, expected) ? expected : null;
+  } catch {
+    return null;
+  }
+}
+
 export class RecoveryKeeper {
   readonly account: WalletAccount;
   /** `<dataDir>/recovery-<accountid>.json` */
@@ -146,8 +224,10 @@ export class RecoveryKeeper {
   readonly #confirmer?: Confirmer;
   readonly #now: () => number;
   #problem: string | null = null;
-  /** the review the last transaction this keeper stored was signed under */
-  #signed: { txid: string; review: Review } | null = null;
+  /** the review the stored transaction `txid` was signed under: stored by this keeper, or read back from its file */
+  #signed: SignedReview | null = null;
+  /** the last file text whose kept review was examined, and the outcome: an unchanged file is not reviewed again */
+  #examined: { text: string; signed: SignedReview | null } | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: RecoveryKeeperOptions) {
@@ -181,14 +261,28 @@ export class RecoveryKeeper {
     } catch {
       problem = 'not valid JSON';
     }
-    if (problem === null) return parsed as RecoveryRecord;
+    if (problem === null) {
+      const record = parsed as RecoveryRecord;
+      if (this.#signed?.txid !== record.txid) {
+        if (this.#examined?.text !== text) {
+          const kept = storedReview(record, this.account);
+          this.#examined = { text, signed: kept ? { txid: record.txid, review: kept } : null };
+        }
+        this.#signed = this.#examined.signed;
+      }
+      return record;
+    }
     const aside = `${this.file}.corrupt-${this.#now()}`;
     await fs.rename(this.file, aside);
     this.#problem = `The stored recovery transaction was unusable (${problem}); the file was kept aside as ${path.basename(aside)}`;
     return null;
   }
 
-  /** The review the stored transaction `txid` was signed under, when this keeper stored it; else null. */
+  /**
+   * The review the stored transaction `txid` was signed under, once load() (status(), export()…) has read it or this
+   * keeper stored it; null for another txid, a file from before reviews were kept, or a kept review that does not
+   * re-derive from the stored transaction.
+   */
   signedReview(txid: string | null): Review | null {
     return this.#signed !== null && this.#signed.txid === txid ? this.#signed.review : null;
   }
@@ -327,6 +421,7 @@ export class RecoveryKeeper {
     }
     if (!r.ok) throw new ReviewRefused(r);
     if (this.#confirmer) await requireConfirmation(this.#confirmer, r);
+    const reviewedHex = tx.toHex(); // before the user's signature: the transaction the review is of
     const signed = signReviewed(tx, context, await resolveSigner(this.#signer));
     // an independent full check before anything is stored: both signatures on every input
     if (!signed.complete || !verifyTransaction(signed.tx, parseRedeem(this.account.redeem)).complete) {
@@ -348,6 +443,7 @@ export class RecoveryKeeper {
       inputs,
       createdAt: this.#now(),
       utxoSetHash: utxoSetHash(utxos),
+      reviewed: { hex: reviewedHex, review: signed.review },
     };
     await writeFileAtomic(this.file, `${JSON.stringify(record, null, 2)}\n`, { dirMode: 0o700 });
     this.#signed = { txid: signed.txid, review: signed.review };

@@ -3,16 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { script as bscript, Transaction } from 'bitcoinjs-lib';
-import { fromHex } from '../../../main/coinpit/hash';
+import bs58check from 'bs58check';
+import { fromHex, toHex } from '../../../main/coinpit/hash';
 import { generateWif } from '../../../main/coinpit/identity';
 import { MoneyOperationRefused } from '../../../main/wallet/apikey-file';
 import { ConfirmationRejected } from '../../../main/wallet/flows';
 import { buildScriptSig, parseRedeem, signerFromWif, slotOf, verifyTransaction } from '../../../main/wallet/multisig';
 import { RecoveryKeeper, utxoSetHash, type RecoveryRecord } from '../../../main/wallet/recovery';
-import { ReviewRefused, type RefusalCode } from '../../../main/wallet/review';
+import { ReviewRefused, type RefusalCode, type Review } from '../../../main/wallet/review';
 import { FakeEsplora } from './fake-esplora';
 import { FakeExchangeClient, MemoryChain } from './fake-chain';
-import { account, countingSigner, fundAccount, honestRecovery, outpoints, recoveryFee, serverTx, STRANGER, user, type Funded } from './tx-fixtures';
+import { account, countingSigner, fundAccount, honestRecovery, outpoints, recoveryFee, serverTx, STRANGER, user, USER_WIF, type Funded } from './tx-fixtures';
 
 let dir: string;
 let chain: MemoryChain;
@@ -335,5 +336,190 @@ describe('recovery: export and broadcast', () => {
     } finally {
       await esplora.close();
     }
+  });
+});
+
+describe('recovery: the review it was signed under is kept with it and survives a restart', () => {
+  /** refresh with a confirmer that records what the user was shown */
+  async function storeOne(extra: Partial<ConstructorParameters<typeof RecoveryKeeper>[0]> = {}): Promise<{ shown: Review; rec: RecoveryRecord }> {
+    const shown: unknown[] = [];
+    const k = keeper({ confirmer: { confirm: async (subject) => (shown.push(subject), true) }, ...extra });
+    const s = await k.refresh();
+    const rec = await readRecord(k);
+    expect(s.txid).toBe(rec.txid);
+    expect(shown).toHaveLength(1);
+    const review = shown[0] as Review;
+    expect(k.signedReview(rec.txid)).toEqual(review);
+    return { shown: review, rec };
+  }
+
+  /** a new keeper on the same data directory: what a later run of the app sees */
+  async function afterRestart(): Promise<RecoveryKeeper> {
+    const k = keeper();
+    const s = await k.status();
+    expect(s).toMatchObject({ ready: true, problem: null });
+    return k;
+  }
+
+  it('a new keeper on the same directory returns the review the transaction was signed under', async () => {
+    const { shown, rec } = await storeOne();
+    expect(shown).toMatchObject({ kind: 'recovery', ok: true, feeVerified: true, amount: 875000 - recoveryFee(3), fee: recoveryFee(3) });
+    expect(rec.reviewed?.review).toEqual(shown);
+    const k = keeper();
+    expect(k.signedReview(rec.txid)).toBeNull(); // nothing read yet
+    await k.status();
+    expect(k.signedReview(rec.txid)).toEqual(shown);
+    expect(k.signedReview(rec.txid)!.outputs).toEqual([expect.objectContaining({ address: account.userid, value: 875000 - recoveryFee(3), role: 'recovery' })]);
+    // load() alone (as export and broadcast use it) is enough
+    const k2 = keeper();
+    await k2.load();
+    expect(k2.signedReview(rec.txid)).toEqual(shown);
+  });
+
+  it('only for the stored transaction: another txid or none gets null', async () => {
+    const { rec } = await storeOne();
+    const k = await afterRestart();
+    expect(k.signedReview('ab'.repeat(32))).toBeNull();
+    expect(k.signedReview(null)).toBeNull();
+    // the review's own txid is that of the transaction before the user's signature, not the stored one
+    expect(k.signedReview(rec.reviewed!.review.txid)).toBeNull();
+  });
+
+  it('a partial recovery keeps its coverage and warning', async () => {
+    client.recovery = () => {
+      const f = funded.slice(0, 2);
+      const { tx, fee } = honestRecovery(f);
+      return { tx: tx.toHex(), fee, inputs: outpoints(f) };
+    };
+    const { shown, rec } = await storeOne();
+    expect(shown.coverage).toEqual({ covered: 750000, total: 875000 });
+    expect(shown.warnings).toEqual(['The recovery transaction covers 750000 of 875000 sat in the multisig']);
+    expect((await afterRestart()).signedReview(rec.txid)).toEqual(shown);
+  });
+
+  it('a review made without the previous transactions (fee not verified) is kept as it was', async () => {
+    for (const f of funded) chain.txs.delete(f.txid);
+    const { shown, rec } = await storeOne();
+    expect(shown.feeVerified).toBe(false);
+    expect(shown.feeUnverifiedReason).toMatch(/^previous transactions for inputs #0, #1, #2 are unavailable \(the chain did not return 3/);
+    expect(shown.inputs.map((i) => i.ownership)).toEqual(['utxo-set', 'utxo-set', 'utxo-set']);
+    expect((await afterRestart()).signedReview(rec.txid)).toEqual(shown);
+  });
+
+  it('a refresh replaces the kept review; the old one is not shown for the new transaction', async () => {
+    const first = await storeOne();
+    chain.fund(account.accountid, fundAccount([200000]).map((f) => (funded.push(f), f)));
+    const second = await storeOne();
+    expect(second.rec.txid).not.toBe(first.rec.txid);
+    const k = await afterRestart();
+    expect(k.signedReview(second.rec.txid)).toEqual(second.shown);
+    expect(k.signedReview(first.rec.txid)).toBeNull();
+  });
+
+  it('a file from before reviews were kept still loads, without a review, and nothing is lost', async () => {
+    const { rec } = await storeOne();
+    const old: Partial<RecoveryRecord> = { ...rec };
+    delete old.reviewed;
+    const text = `${JSON.stringify(old, null, 2)}\n`;
+    await fs.writeFile(path.join(dir, `recovery-${account.accountid}.json`), text);
+    const k = keeper();
+    expect(await k.status()).toMatchObject({ ready: true, txid: rec.txid, fee: rec.fee, covers: rec.covers, problem: null });
+    expect(k.signedReview(rec.txid)).toBeNull();
+    expect(await k.load()).toEqual(old);
+    expect(await fs.readdir(dir)).toEqual([path.basename(k.file)]);
+    expect(await fs.readFile(k.file, 'utf8')).toBe(text);
+    expect(await k.broadcast()).toBe(rec.txid);
+  });
+
+  it('no secrets in the file: the review carries addresses, amounts, scripts and public signatures only', async () => {
+    await storeOne();
+    const text = await fs.readFile(path.join(dir, `recovery-${account.accountid}.json`), 'utf8');
+    const secret = toHex(bs58check.decode(USER_WIF).subarray(1, 33));
+    expect(text).not.toContain(USER_WIF);
+    expect(text.toLowerCase()).not.toContain(secret);
+    const rec = JSON.parse(text) as RecoveryRecord;
+    expect(Object.keys(rec.reviewed!).sort()).toEqual(['hex', 'review']);
+    // the transaction as reviewed is the exchange's, without the user's signature
+    expect(Transaction.fromHex(rec.reviewed!.hex).getId()).toBe(rec.reviewed!.review.txid);
+    expect(rec.reviewed!.review.signatures.userSigned).toBe(0);
+  });
+
+  describe('a kept review that does not match the stored transaction is not shown', () => {
+    type Edit = (rec: RecoveryRecord, review: Review) => void;
+    const cases: [string, Edit][] = [
+      ['an output value', (_, r) => void (r.outputs[0]!.value -= 1000)],
+      ['an output address', (_, r) => void (r.outputs[0]!.address = STRANGER)],
+      ['the fee and fee rate', (_, r) => void ((r.fee = 1000), (r.feeRate = 1))],
+      ['the amount', (_, r) => void (r.amount += 1)],
+      ['its txid', (_, r) => void (r.txid = 'ab'.repeat(32))],
+      ['an input value', (_, r) => void (r.inputs[0]!.value! += 5000)],
+      ['an input outpoint', (_, r) => void (r.inputs[1]!.vout = 7)],
+      ['where a value came from', (_, r) => void ((r.inputs[0]!.ownership = 'claimed'), (r.inputs[0]!.valueSource = 'claimed'))],
+      ['the fee said to be unverified', (_, r) => void ((r.feeVerified = false), (r.feeUnverifiedReason = 'offline'))],
+      ['a refusal added', (_, r) => void ((r.ok = false), r.refusals.push({ code: 'fee-above-maximum', message: 'x' }))],
+      ['a warning added', (_, r) => void r.warnings.push('all is well')],
+      ['the maximum fee', (_, r) => void (r.maximumFee = 1)],
+      ['an extra field', (_, r) => void Object.assign(r, { note: 'trust me' })],
+      ['the coverage', (_, r) => void (r.coverage = { covered: 875000, total: 900000 })],
+      ['the signatures shown', (_, r) => void (r.signatures.userSigned = 3)],
+      ['the review is not an object', (rec) => void Object.assign(rec.reviewed!, { review: 'ok' })],
+      ['the reviewed transaction does not decode', (rec) => void (rec.reviewed!.hex = 'abcd')],
+      ['the reviewed transaction is another one', (rec) => {
+        const other = honestRecovery(funded.slice(0, 2)).tx;
+        rec.reviewed!.hex = other.toHex();
+      }],
+      ['input values, fee and review rewritten together (the UTXO-set hash no longer matches)', (rec, r) => {
+        rec.inputs[0]!.value += 5000;
+        rec.fee += 5000;
+        rec.covers += 5000;
+        rec.total += 5000;
+        r.inputs[0]!.value! += 5000;
+        r.inputTotal! += 5000;
+        r.fee! += 5000;
+        r.feeRate = Math.round((r.fee! / r.estimatedSize) * 100) / 100;
+        r.coverage = { covered: rec.covers, total: rec.total };
+      }],
+    ];
+    for (const [what, edit] of cases) {
+      it(what, async () => {
+        const { rec } = await storeOne();
+        const copy = structuredClone(rec);
+        edit(copy, copy.reviewed!.review);
+        await fs.writeFile(path.join(dir, `recovery-${account.accountid}.json`), JSON.stringify(copy));
+        const k = keeper();
+        const s = await k.status();
+        // the transaction itself is intact: still loaded, not kept aside
+        expect(s).toMatchObject({ txid: rec.txid, problem: null });
+        expect(await fs.readdir(dir)).toEqual([path.basename(k.file)]);
+        expect(k.signedReview(rec.txid)).toBeNull();
+      });
+    }
+
+    it('the review of an earlier recovery put next to a later transaction', async () => {
+      const first = await storeOne();
+      chain.fund(account.accountid, fundAccount([200000]).map((f) => (funded.push(f), f)));
+      const second = await storeOne();
+      await fs.writeFile(path.join(dir, `recovery-${account.accountid}.json`), JSON.stringify({ ...second.rec, reviewed: first.rec.reviewed }));
+      const k = await afterRestart();
+      expect(k.signedReview(second.rec.txid)).toBeNull();
+      expect(k.signedReview(first.rec.txid)).toBeNull();
+    });
+
+    it('the untouched file still gives the review (the edits above are what is refused)', async () => {
+      const { rec, shown } = await storeOne();
+      await fs.writeFile(path.join(dir, `recovery-${account.accountid}.json`), JSON.stringify(structuredClone(rec)));
+      expect((await afterRestart()).signedReview(rec.txid)).toEqual(shown);
+    });
+  });
+
+  it('a corrupt file with a review is still kept aside and reported', async () => {
+    const { rec } = await storeOne();
+    const k = keeper();
+    await fs.writeFile(k.file, JSON.stringify({ ...rec, txid: 'ab'.repeat(32) }));
+    const s = await k.status();
+    expect(s).toMatchObject({ ready: false, txid: null });
+    expect(s.problem).toMatch(/"txid" does not match.*kept aside as recovery-.*\.json\.corrupt-\d+/);
+    expect(k.signedReview(rec.txid)).toBeNull();
+    expect(k.signedReview('ab'.repeat(32))).toBeNull();
   });
 });
