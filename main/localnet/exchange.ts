@@ -74,6 +74,8 @@ type ChainNote = ({ kind: 'tx' } & TxEvent) | ({ kind: 'block' } & BlockEvent);
 const SNAPSHOT_SPACING = 50;
 const FEE_KEY_LABEL = 'coinpit-desk/exchange-fee-address';
 const DEFAULT_INDEX = 1000;
+/** reason prefix of the read-only mode a journal entry that fails to replay switches to */
+const REPLAY_FAILED = 'journal replay failed:';
 
 export class Exchange {
   readonly dataDir: string;
@@ -108,6 +110,10 @@ export class Exchange {
   private readonly fullCheckMaxOrders: number;
   private readonly snapshotSpacing: number;
   private expiring = false;
+  /** the first journal entry that failed to replay at start-up (unresolved: the exchange stays read-only) */
+  private replayFailure: string | undefined;
+  /** a `readonly: true` entry for that failure was replayed after it */
+  private replayFailureSeen = false;
 
   private constructor(
     private readonly journal: Journal,
@@ -139,18 +145,41 @@ export class Exchange {
         ex.restore(loaded.snapshot.state as ExchangeSnapshot);
         ex.lastSnapSeq = loaded.snapshot.seq;
       }
-      for (const entry of loaded.entries) ex.replay(entry as Entry);
+      loaded.entries.forEach((entry, i) => ex.replay(entry as Entry, (loaded.snapshot?.seq ?? 0) + i + 1));
+      if (ex.replayFailure !== undefined && !ex.engineRef) {
+        throw new Error(`journal replay failed before the exchange was initialised: ${ex.replayFailure}`);
+      }
       if (!ex.engineRef) {
         const engineSeed = opts.seed ?? randomInt(0, 2 ** 31);
         const index = opts.indexPrice ?? DEFAULT_INDEX;
         await ex.run({ t: 'genesis', now: Date.now(), engineSeed, walkSeed: (engineSeed ^ 0x5bd1e995) >>> 0, index });
       } else {
         ex.st.fixedIndex = opts.indexPrice !== undefined;
+        if (ex.replayFailure !== undefined) {
+          // an acknowledged command did not replay (its effects are missing): stop taking writes, as for an
+          // invariant failure; the journal is kept as it is (no snapshot) until an operator decides
+          const reason = `${REPLAY_FAILED} ${ex.replayFailure}`;
+          ex.log(`exchange is read-only: ${reason}`);
+          // journaled even when already read-only (unless for this very failure), so that an operator's later
+          // `readonly: false` is recognised at the next replay as a decision about it
+          if (!(ex.st.readonly && ex.replayFailureSeen)) {
+            try {
+              await ex.run({ t: 'readonly', now: ex.now(), readonly: true, reason });
+            } catch {
+              ex.goReadonlyInMemory(reason);
+            }
+          }
+          ex.replayFailureSeen = true;
+        }
         if (opts.indexPrice !== undefined && ex.st.walk.price !== opts.indexPrice && !ex.st.readonly) {
           await ex.setIndex(opts.indexPrice);
         }
         const errs = ex.fullCheck();
-        if (errs.length > 0) await ex.enterReadonly(`invariants fail after replay: ${errs.slice(0, 5).join('; ')}`);
+        if (errs.length > 0) {
+          const reason = `invariants fail after replay: ${errs.slice(0, 5).join('; ')}`;
+          if (!ex.st.readonly) ex.log(`exchange is read-only: ${reason}`);
+          await ex.enterReadonly(reason);
+        }
       }
       // the exchange fee address pays settlement miner fees: funded once, at first start
       if (ex.chain.addressTxs(ex.feeAddress).length === 0 && !ex.readonly) {
@@ -226,6 +255,25 @@ export class Exchange {
       () => undefined,
       () => undefined,
     );
+  }
+
+  /**
+   * A read that never shows state that is not durable yet: `compute` runs now (on the state as of this moment), and
+   * its result (or error) is handed out once every entry applied so far is durable. Synchronous, with no wait at
+   * all, when the journal has nothing pending. Later commands do not delay it.
+   */
+  durableRead<T>(compute: () => T): T | Promise<T> {
+    let value: T;
+    try {
+      value = compute();
+    } catch (err) {
+      if (this.journal.idle) throw err;
+      return this.settled().then(() => {
+        throw err;
+      });
+    }
+    if (this.journal.idle) return value;
+    return this.settled().then(() => value);
   }
 
   // =================================================================== users and keys
@@ -364,6 +412,12 @@ export class Exchange {
   async setReadonly(readonly: boolean, reason?: string): Promise<void> {
     if (readonly === this.st.readonly) return;
     await this.run({ t: 'readonly', now: this.now(), readonly, ...(reason !== undefined ? { reason } : {}) });
+    // writable again by an operator's decision: a replay failure is accepted (replay() sees the same decision)
+    if (!readonly && this.replayFailure !== undefined && this.replayFailureSeen) {
+      this.log(`the operator made the exchange writable after "${this.replayFailure}"`);
+      this.replayFailure = undefined;
+      this.replayFailureSeen = false;
+    }
     this.log(readonly ? `exchange is read-only${reason ? `: ${reason}` : ''}` : 'exchange is writable again');
   }
 
@@ -376,15 +430,33 @@ export class Exchange {
 
   // =================================================================== money (PROTOCOL §6, §8.8–8.10)
 
-  /** Margin in: co-signs and broadcasts user-signed multisig spends to the margin address. */
+  /**
+   * Margin in: co-signs and broadcasts user-signed multisig spends to the margin address. All or nothing: every
+   * transaction is checked and co-signed, and the whole batch test-accepted by the chain (inputs unspent, none
+   * spent twice within the batch, scripts valid), before the first is broadcast; a refusal changes nothing.
+   */
   async marginIn(userid: string, body: unknown): Promise<{ txids: string[] }> {
     const user = this.userOf(userid);
     const txs = marginTxs(body);
-    const txids: string[] = [];
-    for (const hex of txs) {
-      const tx = cosignMarginIn(this.chain, user, hex, this.config());
-      txids.push(await this.broadcast(tx.toHex()));
+    const config = this.config();
+    const which = (i: number, message: string): string => (txs.length > 1 ? `Transaction ${i}: ${message}` : message);
+    const signed = txs.map((hex, i) => {
+      try {
+        return cosignMarginIn(this.chain, user, hex, config).toHex();
+      } catch (err) {
+        if (err instanceof HttpError) throw new HttpError(err.status, which(i, err.message));
+        throw err;
+      }
+    });
+    try {
+      this.chain.testAccept(signed, this.now());
+    } catch (err) {
+      if (err instanceof ChainError) throw new HttpError(422, `Transaction refused: ${err.message}`);
+      throw err;
     }
+    // The broadcasts start in this same synchronous stretch (run() applies before its first await), so no other
+    // command can spend these inputs between the test-accept and the last broadcast.
+    const txids = await Promise.all(signed.map((hex) => this.broadcast(hex)));
     return { txids };
   }
 
@@ -451,6 +523,8 @@ export class Exchange {
   /** Writes a snapshot now (also done every `snapshotEvery` entries). */
   async snapshot(): Promise<number> {
     await this.settled();
+    // keep the journal that failed to replay intact (a snapshot would prune it) until an operator decides
+    if (this.replayFailure !== undefined) return this.lastSnapSeq;
     const seq = this.journal.lastSeq;
     if (seq <= this.lastSnapSeq) return this.lastSnapSeq;
     const state = this.capture();
@@ -619,13 +693,30 @@ export class Exchange {
     this.publish([{ name: 'readonly', readonly: true }]);
   }
 
-  private replay(entry: Entry): void {
+  /**
+   * Applies one journaled entry at start-up. An entry that fails was acknowledged yet cannot be rebuilt: the rest
+   * still replays (reads stay possible), but open() then switches to read-only with the first failure as reason.
+   * An operator who saw that read-only mode and explicitly made the exchange writable again (a later
+   * `readonly: false` entry following the replay-failure one) has accepted the loss: the failure is not raised again.
+   */
+  private replay(entry: Entry, seq: number): void {
     try {
       this.apply(entry);
     } catch (err) {
-      this.log(`replay: ${entry?.t} entry failed: ${errorText(err)}`);
+      const what = `entry ${seq} (${String((entry as { t?: unknown } | null)?.t)}) failed: ${errorText(err)}`;
+      this.log(`replay: ${what}`);
+      this.replayFailure ??= what;
+      this.replayFailureSeen = false;
     }
     this.chainNotes = [];
+    if (entry?.t === 'readonly' && this.replayFailure !== undefined) {
+      if (entry.readonly && entry.reason?.startsWith(REPLAY_FAILED)) this.replayFailureSeen = true;
+      else if (!entry.readonly && this.replayFailureSeen) {
+        this.log(`replay: the operator made the exchange writable after "${this.replayFailure}"; not raising it again`);
+        this.replayFailure = undefined;
+        this.replayFailureSeen = false;
+      }
+    }
   }
 
   /** Applies one entry to the in-memory state; throws HttpError (nothing changed) when the command is refused. */
@@ -830,7 +921,7 @@ export class Exchange {
    * entries of such a gap at start-up costs about as long as the snapshot it saved.)
    */
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.closed || this.journal.lastSeq - this.lastSnapSeq < this.snapshotEvery) return;
+    if (this.snapshotting || this.closed || this.replayFailure !== undefined || this.journal.lastSeq - this.lastSnapSeq < this.snapshotEvery) return;
     const started = performance.now();
     // the last snapshot's cost, scaled by how much the book grew since (its cost is about proportional)
     const orders = this.tracker?.openOrders() ?? 0;

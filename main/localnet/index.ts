@@ -2,10 +2,12 @@
 // root, Esplora under /esplora, Insight under /insight-api, local-mode endpoints under /localnet. Used by the CLI
 // (main/localnet/cli.ts), by the Electron main process for the default "Local" network, and by the tests.
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Exchange } from './exchange';
 import { Dispatcher } from './server/dispatch';
 import { createHttp } from './server/http';
 import { RateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit';
+import { ReplayLog } from './server/replaylog';
 import { buildRouter, publicConfig, type RouteDeps } from './server/routes';
 import { createSocketServer } from './server/socket';
 
@@ -57,11 +59,20 @@ export async function startLocalnet(options: LocalnetOptions): Promise<Localnet>
     snapshotEvery: options.snapshotEvery,
     log,
   });
+  // opened after the exchange, whose journal lock makes this process the data dir's only user
+  let replay: ReplayLog;
+  try {
+    replay = ReplayLog.open(join(options.dataDir, 'replay'), { log });
+  } catch (err) {
+    await exchange.close().catch(() => undefined);
+    throw err;
+  }
   let url = '';
   const deps: RouteDeps = { exchange, baseUrl: () => url };
   const dispatcher = new Dispatcher(buildRouter(deps), exchange, {
     local,
     rateLimit: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+    replay,
     log,
   });
   const app = createHttp({ exchange, dispatcher, log });
@@ -76,6 +87,7 @@ export async function startLocalnet(options: LocalnetOptions): Promise<Localnet>
       if (stopBot) await stopBot().catch((err) => log(`bot stop failed: ${errorText(err)}`));
       if (sockets) await sockets.close();
       await app.close().catch((err) => log(`http close failed: ${errorText(err)}`));
+      replay.close();
       await exchange.close();
     })();
     return closing;

@@ -315,6 +315,11 @@ export class Journal {
     return this.seq;
   }
 
+  /** True when every entry appended so far is durable (or refused): nothing pending, no batch in flight. */
+  get idle(): boolean {
+    return this.pending.length === 0 && this.inFlight === 0;
+  }
+
   get stats(): JournalStats {
     return { ...this.counters };
   }

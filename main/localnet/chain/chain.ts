@@ -174,7 +174,18 @@ export interface ChainSnapshot {
   mempool: SnapshotTx[];
 }
 
+/** What testAccept's earlier transactions created (outputs) and spent (outpoint → spending txid). */
+interface PackageView {
+  outs: Map<string, OutRecord>;
+  spentBy: Map<string, string>;
+}
+
 const outKey = (txid: string, vout: number): string => `${txid}:${vout}`;
+
+function outRecord(txid: string, vout: number, script: Uint8Array, value: bigint): OutRecord {
+  const c = classifyOutput(script);
+  return { txid, vout, value: Number(value), script, type: c.type, address: c.address ?? null };
+}
 const hashToTxid = (hash: Uint8Array): string => toHex(Uint8Array.from(hash).reverse());
 
 function isSat(n: unknown): n is number {
@@ -251,6 +262,39 @@ export class Chain {
     this.mempool.add(txid);
     this.emit(this.txListeners, { txid, confirmed: false, addresses: rec.addresses });
     return txid;
+  }
+
+  /**
+   * Test-accept: checks that `submit()` would accept every one of these transactions, in order, without changing
+   * anything (no mempool entry, no event). A later transaction may spend an earlier one's outputs; two of them may
+   * not spend the same output, and one may not be listed twice. Returns their txids; throws the ChainError submit()
+   * would throw for the first one that fails (its position prefixed when there are several).
+   */
+  testAccept(txHexes: readonly string[], now: number): string[] {
+    this.checkNow(now);
+    const view: PackageView = { outs: new Map(), spentBy: new Map() };
+    const txids: string[] = [];
+    txHexes.forEach((txHex, n) => {
+      try {
+        const { tx, hex } = this.parse(txHex);
+        const txid = tx.getId();
+        if (txids.includes(txid)) throw new ChainError('duplicate', 'transaction is listed twice');
+        const known = this.txs.get(txid);
+        if (known) {
+          if (known.height !== null) throw new ChainError('duplicate', 'transaction already in block chain');
+          txids.push(txid); // already in the mempool: submit() accepts it again idempotently
+          return;
+        }
+        this.validate(tx, hex, txid, now, true, view);
+        tx.ins.forEach((inp) => view.spentBy.set(outKey(hashToTxid(inp.hash), inp.index), txid));
+        tx.outs.forEach((o, vout) => view.outs.set(outKey(txid, vout), outRecord(txid, vout, o.script, o.value)));
+        txids.push(txid);
+      } catch (err) {
+        if (err instanceof ChainError && txHexes.length > 1) throw new ChainError(err.code, `transaction ${n}: ${err.message}`, err.status);
+        throw err;
+      }
+    });
+    return txids;
   }
 
   /** Mines `count` blocks; the first confirms the whole mempool. Returns the new block hashes. */
@@ -532,7 +576,8 @@ export class Chain {
     return { tx, hex };
   }
 
-  private validate(tx: Transaction, hex: string, txid: string, now: number, verifyScripts: boolean): TxRecord {
+  /** `view`: outputs created and spent by earlier transactions of a test-accepted package (testAccept). */
+  private validate(tx: Transaction, hex: string, txid: string, now: number, verifyScripts: boolean, view?: PackageView): TxRecord {
     this.checkNow(now);
     if (tx.ins.length === 0) throw new ChainError('decode', 'transaction has no inputs');
     if (tx.outs.length === 0) throw new ChainError('decode', 'transaction has no outputs');
@@ -560,8 +605,10 @@ export class Chain {
       const key = outKey(hashToTxid(inp.hash), inp.index);
       if (seen.has(key)) throw new ChainError('duplicate', `input ${i}: duplicate input ${key}`);
       seen.add(key);
-      const prev = this.outs.get(key);
+      const prev = this.outs.get(key) ?? view?.outs.get(key);
       if (!prev) throw new ChainError('missing-input', `input ${i}: missing input ${key} (unknown transaction or output)`);
+      const sibling = view?.spentBy.get(key);
+      if (sibling) throw new ChainError('double-spend', `input ${i}: double spend, ${key} is also spent by ${sibling} in the same batch`);
       const spender = this.spentBy.get(key);
       if (spender) {
         const confirmed = this.txs.get(spender.txid)!.height !== null;
@@ -597,10 +644,10 @@ export class Chain {
       if (!rec.coinbase) this.spentBy.set(outKey(hashToTxid(inp.hash), inp.index), { txid: rec.txid, vin });
     });
     rec.tx.outs.forEach((o, vout) => {
-      const c = classifyOutput(o.script);
+      const out = outRecord(rec.txid, vout, o.script, o.value);
       const k = outKey(rec.txid, vout);
-      this.outs.set(k, { txid: rec.txid, vout, value: Number(o.value), script: o.script, type: c.type, address: c.address ?? null });
-      if (c.address) push(this.addrOuts, c.address, k);
+      this.outs.set(k, out);
+      if (out.address) push(this.addrOuts, out.address, k);
     });
     for (const a of rec.addresses) push(this.addrTxs, a, rec.txid);
   }

@@ -36,8 +36,9 @@ export async function chainApi(ex: Exchange, mount: string, method: string, url:
       return submitError(err, (e) => `${e.message}. Code:${rpcErrorCode(e)}`);
     }
   }
-  await ex.settled();
-  return mount === ESPLORA_MOUNT ? handleEsplora(ex.chain, m, url, body, ex.now()) : handleInsight(ex.chain, m, url, body, ex.now());
+  return ex.durableRead(() =>
+    mount === ESPLORA_MOUNT ? handleEsplora(ex.chain, m, url, body, ex.now()) : handleInsight(ex.chain, m, url, body, ex.now()),
+  );
 }
 
 /** Insight accepts {rawtx} as JSON or as a urlencoded form. */

@@ -1,9 +1,10 @@
 // One request pipeline for REST and socket.io: route match → verification (PROTOCOL §2, §8.4–8.7) → role
 // check → rate limit → readonly → handler. Never throws: every failure becomes {status, error}.
-import { ReplayMemory, verifyRequest, type AuthLookup, type VerifyInput } from '../../coinpit/auth';
+import { verifyRequest, type AuthLookup, type VerifyInput } from '../../coinpit/auth';
 import { ChainError } from '../chain/errors';
 import type { Exchange } from '../exchange';
 import { RateLimiter } from './ratelimit';
+import { DEFAULT_TOLERANCE_MS, ReplayLog } from './replaylog';
 import { HttpError, type Caller, type Route, type Router } from './router';
 
 /** A request from either transport; the signed fields are those verifyRequest reads, the nonce still unchecked. */
@@ -26,13 +27,18 @@ export type Outcome =
 export interface DispatcherOptions {
   local: boolean;
   rateLimit: RateLimiter;
-  replay?: ReplayMemory;
+  /**
+   * Accepted signatures (§8.6). startLocalnet passes one kept in the data dir so that a restart does not make
+   * them usable again; the default lives in memory only.
+   */
+  replay?: ReplayLog;
+  /** nonce window (ms), default 10000; should equal the replay log's */
   toleranceMs?: number;
   log?: (line: string) => void;
 }
 
 export class Dispatcher {
-  readonly replay: ReplayMemory;
+  readonly replay: ReplayLog;
   private readonly lookup: AuthLookup;
 
   constructor(
@@ -40,15 +46,21 @@ export class Dispatcher {
     private readonly exchange: Exchange,
     private readonly opts: DispatcherOptions,
   ) {
-    this.replay = opts.replay ?? new ReplayMemory();
+    this.replay = opts.replay ?? ReplayLog.inMemory({ toleranceMs: opts.toleranceMs });
     this.lookup = {
       hmacSecret: (userid) => exchange.users.get(userid)?.secret,
       apiKey: (userid, name) => exchange.users.apiKey(userid, name),
     };
   }
 
-  /** Signature, nonce window and replay check of a signed request (REST or socket form). */
-  authenticate(req: Incoming): { ok: true; caller: Caller } | { ok: false; error: string } {
+  /**
+   * Signature, nonce window and replay check of a signed request (REST or socket form). A failure is a 401
+   * unless `status` says otherwise (503 when the replay log cannot be written).
+   */
+  authenticate(req: Incoming): { ok: true; caller: Caller } | { ok: false; error: string; status?: number } {
+    const receivedMs = Date.now();
+    const toleranceMs = this.opts.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+    // the replay check is done here, not by verifyRequest, so that it can use the durable log
     const verdict = verifyRequest(
       {
         method: String(req.method).toUpperCase(),
@@ -58,13 +70,29 @@ export class Dispatcher {
         ...(req.bodyParsedFromRaw === true ? { bodyParsedFromRaw: true } : {}),
         authorization: req.authorization,
         nonce: req.nonce as string | number | undefined,
-        receivedMs: Date.now(),
+        receivedMs,
         ...(req.transport === 'socket' ? { socket: { params: req.socketParams } } : {}),
       },
       this.lookup,
-      { replay: this.replay, toleranceMs: this.opts.toleranceMs },
+      { toleranceMs },
     );
     if (!verdict.ok) return { ok: false, error: verdict.error };
+    // verified: the nonce is a safe integer, as a number or a string of digits
+    const nonce = Number(req.nonce);
+    switch (this.replay.accept(verdict.userid, req.authorization!, nonce + toleranceMs, receivedMs)) {
+      case 'accepted':
+        break;
+      case 'replayed':
+        return { ok: false, error: 'Authentication failed. Replayed request' };
+      case 'full':
+        return { ok: false, error: 'Authentication failed. Too many recent requests' };
+      case 'restarted': {
+        const after = Math.floor(this.replay.refusedUntil - toleranceMs);
+        return { ok: false, error: `Authentication failed. Nonce ${nonce} is too close to an unclean stop of the server; sign with a nonce above ${after}` };
+      }
+      case 'unavailable':
+        return { ok: false, status: 503, error: 'Replay log unavailable: signed requests are refused until the server can write it' };
+    }
     return { ok: true, caller: { userid: verdict.userid, scheme: verdict.scheme, ...(verdict.role ? { role: verdict.role } : {}) } };
   }
 
@@ -83,7 +111,7 @@ export class Dispatcher {
       }
       if (route.access !== 'public') {
         const verdict = this.authenticate({ ...req, method });
-        if (!verdict.ok) return { ok: false, status: 401, error: verdict.error, route };
+        if (!verdict.ok) return { ok: false, status: verdict.status ?? 401, error: verdict.error, route };
         caller = verdict.caller;
         req.onCaller?.(caller);
         if (caller.scheme === 'SIGN') {

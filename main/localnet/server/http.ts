@@ -1,13 +1,15 @@
 // The local exchange's HTTP server (fastify 5): the REST API under /api/v1 (PROTOCOL §3, §8), local-mode endpoints
 // under /localnet and /api/v1/localnet, and the chain APIs under /esplora and /insight-api. Bodies are kept raw
 // (verifyRequest may need the exact bytes, §8.5) and parsed here; every response carries Server-Time; every error
-// is {error: text}; nothing a client sends can crash the process. Plain JSON calls under /api/v1 take a fast path
-// in front of fastify (see below) that answers them byte for byte as the fastify route would.
+// is {error: text}; nothing a client sends can crash the process. Requests web pages could send (a foreign Origin,
+// a non-JSON body) are refused before their body is read (webguard.ts). Plain JSON calls under /api/v1 take a fast
+// path in front of fastify (see below) that answers them byte for byte as the fastify route would.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Exchange } from '../exchange';
 import { chainApi, ESPLORA_MOUNT, INSIGHT_MOUNT } from './chainapi';
 import type { Dispatcher } from './dispatch';
+import { originSet, webRefusal } from './webguard';
 
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = 1024 * 1024;
@@ -18,6 +20,8 @@ export interface HttpOptions {
   exchange: Exchange;
   dispatcher: Dispatcher;
   log?: (line: string) => void;
+  /** origins (`scheme://host[:port]`) whose web pages may call the HTTP API; default none (see webguard.ts) */
+  allowedOrigins?: readonly string[];
 }
 
 const serverTime = (): string => String(Date.now());
@@ -38,6 +42,13 @@ export function createHttp(opts: HttpOptions): FastifyInstance {
       void r.code(400).send({ error: err.message });
     },
   });
+  const allowed = originSet(opts.allowedOrigins);
+  // before routing and before the body is read: cross-site requests and non-JSON bodies (webguard.ts)
+  app.addHook('onRequest', (req, reply, done) => {
+    const refused = webRefusal(req.method, req.url, req.headers, allowed);
+    if (refused === undefined) return done();
+    void reply.code(refused.status).send({ error: refused.error });
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   // callback style: an async hook costs a promise per response
@@ -54,7 +65,7 @@ export function createHttp(opts: HttpOptions): FastifyInstance {
     void reply.code(404).send({ error: 'Not found' });
   });
   app.route({ method: [...METHODS], url: '/*', handler: (req, reply) => route(opts, req, reply) });
-  installFastPath(app, opts);
+  installFastPath(app, opts, allowed);
   return app;
 }
 
@@ -124,20 +135,27 @@ async function api(opts: HttpOptions, req: FastifyRequest, reply: FastifyReply, 
 // The signed REST calls of trading clients (order placement above all) skip fastify's per-request machinery:
 // plain requests under /api/v1/ with a JSON body of a known length (or no body) are read and answered here, with
 // exactly the bytes and headers the fastify route gives them. Anything else (other paths, HEAD/OPTIONS, chunked
-// or oversized bodies, other content types, percent-encoded or long URLs, a closing server) goes to fastify.
+// or oversized bodies, other content types, percent-encoded or long URLs, a closing server, anything webguard
+// refuses) goes to fastify.
 
 const FAST_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const JSON_CONTENT = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+const NO_ORIGINS: ReadonlySet<string> = new Set();
 
 /**
  * How the fast path takes a request: 'none' (no body, as fastify gives bodyless methods), 'read' (read the JSON
  * body; fastify would run its parser, which gives '' for an empty one), or 'fastify' (everything else).
  */
-export function fastMode(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): 'none' | 'read' | 'fastify' {
+export function fastMode(
+  req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>,
+  allowedOrigins: ReadonlySet<string> = NO_ORIGINS,
+): 'none' | 'read' | 'fastify' {
   const { method, url } = req;
   if (method === undefined || url === undefined || !FAST_METHODS.has(method)) return 'fastify';
   if (!url.startsWith(`${API_PREFIX}/`) || url.length > 1000 || url.includes('%')) return 'fastify';
   const h = req.headers;
+  // fastify's onRequest hook gives the refusal: one place decides what is refused
+  if (webRefusal(method, url, h, allowedOrigins) !== undefined) return 'fastify';
   if (h['transfer-encoding'] !== undefined) return 'fastify';
   const ct = h['content-type'];
   const cl = h['content-length'];
@@ -149,7 +167,7 @@ export function fastMode(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'
 }
 
 /** Installs the fast path in front of fastify's request handler (as engine.io does for /socket.io/). */
-function installFastPath(app: FastifyInstance, opts: HttpOptions): void {
+function installFastPath(app: FastifyInstance, opts: HttpOptions, allowed: ReadonlySet<string>): void {
   const server = app.server;
   const fallback = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
@@ -160,7 +178,7 @@ function installFastPath(app: FastifyInstance, opts: HttpOptions): void {
     done();
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const mode = closing ? 'fastify' : fastMode(req);
+    const mode = closing ? 'fastify' : fastMode(req, allowed);
     if (mode === 'fastify') {
       for (const l of fallback) l.call(server, req, res);
       return;

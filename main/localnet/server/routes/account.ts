@@ -10,8 +10,7 @@ export function accountRoutes(deps: RouteDeps): Route[] {
     access: 'read',
     write: false,
     handler: async (ctx): Promise<Reply> => {
-      await ex.settled();
-      return { body: f(caller(ctx).userid, ctx) };
+      return { body: await ex.durableRead(() => f(caller(ctx).userid, ctx)) };
     },
   });
   return [

@@ -73,9 +73,8 @@ export function keyRoutes(deps: RouteDeps): Route[] {
       access: 'hmac',
       write: false,
       handler: async (ctx) => {
-        await ex.settled();
-        const keys = ex.users.listApiKeys(caller(ctx).userid).filter((k) => k.revokedAt === undefined);
-        return { body: keys.map(record) };
+        const userid = caller(ctx).userid;
+        return { body: await ex.durableRead(() => ex.users.listApiKeys(userid).filter((k) => k.revokedAt === undefined).map(record)) };
       },
     },
     {

@@ -1,6 +1,6 @@
 // Public market data (PROTOCOL §3, §8.12): config, instruments, bands, specs, info, book, trades, candles.
 import type { Config } from '../../../coinpit/types';
-import { HttpError, type Route } from '../router';
+import { HttpError, type Route, type RouteContext } from '../router';
 import { knownSymbol, type RouteDeps } from './common';
 
 /** The engine's config with the chain API bases pointing at this server (§9). */
@@ -14,18 +14,31 @@ export function publicConfig(deps: RouteDeps): Config {
 
 export function marketRoutes(deps: RouteDeps): Route[] {
   const ex = deps.exchange;
-  const get = (patterns: string[], handler: Route['handler']): Route => ({ method: 'GET', patterns, access: 'public', write: false, handler });
+  /**
+   * Every read shows only durable state (exchange.ts: nothing is published before it is durable): the body is
+   * taken now and sent once the journal has synced everything applied so far; no wait when nothing is pending.
+   */
+  const get = (patterns: string[], read: (ctx: RouteContext) => unknown): Route => ({
+    method: 'GET',
+    patterns,
+    access: 'public',
+    write: false,
+    handler: (ctx) => {
+      const out = ex.durableRead(() => read(ctx));
+      return out instanceof Promise ? out.then((body) => ({ body })) : { body: out };
+    },
+  });
   return [
-    get(['/all/config'], () => ({ body: { config: publicConfig(deps), instruments: ex.engine.instruments() } })),
-    get(['/all/info'], (ctx) => ({ body: ex.engine.info(ctx.now) })),
-    get(['/all/band'], () => ({ body: ex.engine.bands() })),
-    get(['/all/spec'], () => ({ body: ex.engine.spec() })),
+    get(['/all/config'], () => ({ config: publicConfig(deps), instruments: ex.engine.instruments() })),
+    get(['/all/info'], (ctx) => ex.engine.info(ctx.now)),
+    get(['/all/band'], () => ex.engine.bands()),
+    get(['/all/spec'], () => ex.engine.spec()),
     get(['/contract/:symbol/orderbook'], (ctx) => {
       const book = ex.engine.orderbook(knownSymbol(ex, ctx.params.symbol));
       if (!book) throw new HttpError(404, `${ctx.params.symbol} is not trading`);
-      return { body: book };
+      return book;
     }),
-    get(['/contract/:symbol/trade'], (ctx) => ({ body: ex.engine.trades(knownSymbol(ex, ctx.params.symbol), 100) })),
-    get(['/contract/:symbol/chart/5'], (ctx) => ({ body: ex.engine.candles(knownSymbol(ex, ctx.params.symbol), 1000) })),
+    get(['/contract/:symbol/trade'], (ctx) => ex.engine.trades(knownSymbol(ex, ctx.params.symbol), 100)),
+    get(['/contract/:symbol/chart/5'], (ctx) => ex.engine.candles(knownSymbol(ex, ctx.params.symbol), 1000)),
   ];
 }

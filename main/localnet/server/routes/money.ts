@@ -38,8 +38,7 @@ export function moneyRoutes(deps: RouteDeps): Route[] {
       access: 'hmac',
       write: false,
       handler: async (ctx) => {
-        await ex.settled();
-        return { body: ex.recoveryTx(caller(ctx).userid, 'withdraw') };
+        return { body: await ex.durableRead(() => ex.recoveryTx(caller(ctx).userid, 'withdraw')) };
       },
     },
     {
@@ -48,8 +47,7 @@ export function moneyRoutes(deps: RouteDeps): Route[] {
       access: 'hmac',
       write: false,
       handler: async (ctx) => {
-        await ex.settled();
-        return { body: ex.recoveryTx(caller(ctx).userid, 'recovery') };
+        return { body: await ex.durableRead(() => ex.recoveryTx(caller(ctx).userid, 'recovery')) };
       },
     },
     {

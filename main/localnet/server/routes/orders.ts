@@ -35,8 +35,37 @@ export function orderRoutes(deps: RouteDeps): Route[] {
     }
     return { body: await ex.updateOrders(userid(ctx), items, ctx.requestid), event: 'order_update' };
   };
-  const patch = async (ctx: RouteContext): Promise<Reply> => ({
-    body: await ex.patchOrders(userid(ctx), ctx.body, ctx.requestid),
+  /**
+   * PATCH through a path naming an instrument (or, on /order, socket params {instrument}) acts on that instrument
+   * only, as POST and PUT do: an `add` for another instrument, or a `replace`/`remove`/`merge`/`split` naming an
+   * order of another instrument, refuses the whole request (422) before anything changes. Orders of an `add`
+   * without an instrument take the path's. Uuids that are not the caller's orders are left to the engine (per-op 404).
+   */
+  const scopedOps = (ctx: RouteContext, symbol: string): unknown => {
+    if (!Array.isArray(ctx.body)) return ctx.body;
+    const uid = userid(ctx);
+    return ctx.body.map((op: unknown, i) => {
+      if (!isObject(op) || !Array.isArray(op.value)) return op;
+      const where = `PATCH op ${i} (${String(op.op).slice(0, 20)})`;
+      if (op.op === 'add') {
+        const value = op.value.map((req: unknown) => {
+          if (!isObject(req)) return req;
+          if (req.instrument === undefined) return { ...req, instrument: symbol };
+          if (req.instrument !== symbol) throw new HttpError(422, `${where}: instrument ${String(req.instrument).slice(0, 40)} does not match ${symbol}`);
+          return req;
+        });
+        return { ...op, value };
+      }
+      const uuids = op.op === 'replace' ? op.value.map((it: unknown) => (isObject(it) ? it.uuid : undefined)) : ['remove', 'merge', 'split'].includes(op.op as string) ? op.value : [];
+      for (const uuid of uuids) {
+        const o = typeof uuid === 'string' ? ex.engine.order(uid, uuid) : undefined;
+        if (o && o.instrument !== symbol) throw new HttpError(422, `${where}: order ${o.uuid} is in ${o.instrument}, not ${symbol}`);
+      }
+      return op;
+    });
+  };
+  const patch = async (ctx: RouteContext, symbol?: string): Promise<Reply> => ({
+    body: await ex.patchOrders(userid(ctx), symbol === undefined ? ctx.body : scopedOps(ctx, symbol), ctx.requestid),
     event: 'order_patch',
   });
   const cancelOne = async (ctx: RouteContext, symbol?: string): Promise<Reply> => {
@@ -48,9 +77,10 @@ export function orderRoutes(deps: RouteDeps): Route[] {
     event: 'order_del_all',
     socketPayload: { requestid: ctx.requestid },
   });
-  const read = async (ctx: RouteContext, f: () => unknown): Promise<Reply> => {
-    await ex.settled();
-    return { body: f() };
+  /** Reads show only durable state: taken now, sent once everything applied so far is durable (market.ts). */
+  const read = (_ctx: RouteContext, f: () => unknown): Reply | Promise<Reply> => {
+    const out = ex.durableRead(f);
+    return out instanceof Promise ? out.then((body) => ({ body })) : { body: out };
   };
   const sym = (ctx: RouteContext): string => knownSymbol(ex, ctx.params.symbol);
 
@@ -59,7 +89,7 @@ export function orderRoutes(deps: RouteDeps): Route[] {
     { method: 'GET', patterns: ['/contract/:symbol/order/open'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.openOrders(userid(ctx), sym(ctx))) },
     { method: 'POST', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => place(ctx, sym(ctx)) },
     { method: 'PUT', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => update(ctx, sym(ctx)) },
-    { method: 'PATCH', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => (sym(ctx), patch(ctx)) },
+    { method: 'PATCH', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => patch(ctx, sym(ctx)) },
     { method: 'DELETE', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => cancelAll(ctx, sym(ctx)) },
     { method: 'DELETE', patterns: ['/contract/:symbol/order/open/:uuid'], access: 'trade', write: true, handler: (ctx) => cancelOne(ctx, sym(ctx)) },
     { method: 'GET', patterns: ['/contract/:symbol/order/closed'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.closedOrders(userid(ctx), sym(ctx), cursor(ctx))) },
@@ -69,7 +99,7 @@ export function orderRoutes(deps: RouteDeps): Route[] {
     { method: 'GET', patterns: ['/order'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.openOrders(userid(ctx), paramSymbol(ctx))) },
     { method: 'POST', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => place(ctx, paramSymbol(ctx)) },
     { method: 'PUT', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => update(ctx) },
-    { method: 'PATCH', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => patch(ctx) },
+    { method: 'PATCH', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => patch(ctx, paramSymbol(ctx)) },
     {
       method: 'DELETE',
       patterns: ['/order'],
