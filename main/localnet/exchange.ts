@@ -851,6 +851,7 @@ export class Exchange {
         feeAddress: this.feeAddress,
         feeSigner: signerOf(this.feeKey),
         feePerKB: this.config().feePerKB,
+        minimumFee: this.config().minimumFee,
       });
       return built?.hex ?? '';
     } catch (err) {

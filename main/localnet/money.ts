@@ -4,12 +4,13 @@ import { Transaction } from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import type { Config, WithdrawTx } from '../coinpit/types';
 import type { Chain, Utxo } from './chain/chain';
-import { buildSpend, buildP2pkhSpend, estimateSize } from './chain/build';
+import { buildSpend, buildP2pkhSpend, type SpendUtxo } from './chain/build';
 import { classifyOutput, fromHex, toHex } from './chain/script';
 import { signMultisigInput, type Signer } from './chain/sign';
 import { multisigSignatures } from './chain/verify';
 import { HttpError } from './server/router';
 import type { UserRecord } from './server/users';
+import { selectCoins, type FeePolicy, type Selection } from '../wallet/txbuild';
 
 export function signerOf(privateKey: Uint8Array): Signer {
   const pub = ecc.pointFromScalar(privateKey, true);
@@ -114,8 +115,53 @@ export function cosignWithdraw(chain: Chain, user: UserRecord, hex: unknown, con
 }
 
 /**
- * §8.8 margin out: a server-signed P2PKH spend from serverAddress to accountid; the fee comes on top of
- * `amount` ('all' = everything free minus the fee). `free` is what the engine lets leave (freeMargin).
+ * The fee policy of every transaction the exchange builds: the given rate (config.feePerKB unless stated, e.g.
+ * recoveryFeePerKB) on the §6.2 size estimate, never below config.minimumFee — the same rule the wallet applies
+ * (wallet/txbuild selectCoins), so the exchange never pays less than it asks of its users.
+ */
+export function exchangeFeePolicy(config: Config, feePerKB: number = config.feePerKB): FeePolicy {
+  return { feePerKB, dust: config.bitcoinDust, minimumFee: config.minimumFee };
+}
+
+type Select = (amount: number | 'max') => Selection<SpendUtxo> | null;
+
+/**
+ * Margin out 'all': the largest amount with amount + fee ≤ free. Normally exactly free − fee (what stays behind
+ * for orders and positions returns as change). When what would stay is at or below dust it cannot be a change
+ * output and must not go to the miner either (it is margin the engine holds): the amount is then lowered until
+ * the change is just above dust. The fee depends on the inputs used, so this iterates to a fixed point.
+ */
+function selectAll(select: Select, free: number, total: number, policy: FeePolicy): Selection<SpendUtxo> | null {
+  const dust = policy.dust;
+  const sweep = select('max');
+  if (free >= total) return sweep; // nothing has to stay: every UTXO, minus the fee
+  let best: Selection<SpendUtxo> | null = null;
+  const tried = new Set<number>();
+  let target = free - (policy.minimumFee ?? 0); // no fee is lower; the loop raises it to the inputs' fee
+  for (let i = 0; i < 16 && target > dust && !tried.has(target); i++) {
+    tried.add(target);
+    const s = select(target);
+    if (!s) {
+      // the inputs this needs cost more than the floor: restart from the fee of spending them all, which
+      // always fits (free < total)
+      if (!sweep) break;
+      target = free - sweep.fee;
+      continue;
+    }
+    const used = s.amount + s.fee;
+    if (used <= free && (!best || s.amount > best.amount)) best = s;
+    if (used === free) break;
+    if (s.change > 0) target += Math.min(free - used, s.change - dust - 1);
+    else if (used > free) target -= used - free + dust + 1; // the leftover went to the fee: make room for change
+    else target = free - s.fee;
+  }
+  return best;
+}
+
+/**
+ * §8.8 margin out: a server-signed P2PKH spend from serverAddress to accountid; the fee (exchangeFeePolicy:
+ * feePerKB, at least config.minimumFee) comes on top of `amount` ('all' = everything free minus the fee).
+ * `free` is what the engine lets leave (freeMargin); amount + fee never exceeds it.
  */
 export function buildMarginOut(
   chain: Chain,
@@ -124,66 +170,60 @@ export function buildMarginOut(
   free: number,
   config: Config,
 ): { hex: string; amount: number; fee: number } {
-  const utxos = chain.utxos(user.serverAddress).map((u) => ({ txid: u.txid, vout: u.vout, value: u.value, address: u.address }));
+  const utxos: SpendUtxo[] = chain.utxos(user.serverAddress).map((u) => ({ txid: u.txid, vout: u.vout, value: u.value, address: u.address }));
   if (utxos.length === 0 || free <= 0) bad('Insufficient margin');
   const dust = config.bitcoinDust;
-  const signer = serverSigner(user);
-  const build = (value: number) =>
-    buildP2pkhSpend({
-      utxos,
-      outputs: [{ address: user.accountid, value }],
-      changeAddress: user.serverAddress,
-      feePerKB: config.feePerKB,
-      dust,
-      keys: [signer],
-    });
-  let target = amount === 'all' ? free : amount;
-  if (amount === 'all') {
-    // Start from the fee of sweeping every margin UTXO to one output, then shrink until amount + fee
-    // fits the free margin: the fee depends on the inputs used.
-    const sweepFee = Math.round((config.feePerKB * estimateSize(utxos, 1)) / 1000);
-    target = free - sweepFee;
-    if (target <= dust) bad('Insufficient margin');
-    for (let i = 0; i < 5; i++) {
-      let built;
-      try {
-        built = build(target);
-      } catch {
-        return bad('Insufficient margin');
-      }
-      const spent = built.inputs.reduce((s, u) => s + u.value, 0) - built.change - built.fee;
-      if (spent + built.fee <= free) return { hex: built.hex, amount: spent, fee: built.fee };
-      target = free - built.fee;
-      if (target <= dust) bad('Insufficient margin');
+  const policy = exchangeFeePolicy(config);
+  // coin selection and the fee are the wallet's (one fee rule for both sides); a selection that cannot be
+  // funded is simply not an option here
+  const select: Select = (value) => {
+    try {
+      return selectCoins(utxos, { ...policy, amount: value, inputType: 'p2pkh' });
+    } catch {
+      return null;
     }
-    return bad('Insufficient margin');
+  };
+  let sel: Selection<SpendUtxo> | null;
+  if (amount === 'all') {
+    const total = utxos.reduce((s, u) => s + u.value, 0);
+    sel = selectAll(select, free, total, policy);
+  } else {
+    if (!Number.isSafeInteger(amount) || amount <= 0) bad('Amount must be a positive integer (satoshi)');
+    if (amount <= dust) bad(`Amount must be above dust (${dust} satoshi)`);
+    if (amount > free) bad('Insufficient margin');
+    sel = select(amount);
+    if (sel && sel.amount + sel.fee > free) sel = null;
   }
-  if (!Number.isSafeInteger(target) || target <= 0) bad('Amount must be a positive integer (satoshi)');
-  if (target <= dust) bad(`Amount must be above dust (${dust} satoshi)`);
-  if (target > free) bad('Insufficient margin');
-  let built;
-  try {
-    built = build(target);
-  } catch {
-    return bad('Insufficient margin');
-  }
-  if (target + built.fee > free) bad('Insufficient margin');
-  return { hex: built.hex, amount: target, fee: built.fee };
+  if (!sel) return bad('Insufficient margin');
+  const built = buildP2pkhSpend({
+    utxos: sel.inputs,
+    spendAll: true,
+    outputs: [{ address: user.accountid, value: sel.amount }],
+    changeAddress: user.serverAddress,
+    fee: sel.fee,
+    dust,
+    keys: [serverSigner(user)],
+  });
+  return { hex: built.hex, amount: sel.amount, fee: built.fee };
 }
 
 /**
  * §8.9 withdrawtx / recoverytx: every confirmed UTXO of accountid to userid, version 2, sequence 0xfffffffe,
- * locktime 0, server-signed with an OP_0 placeholder for the user's signature.
+ * locktime 0, server-signed with an OP_0 placeholder for the user's signature. `feePerKB` is the rate §8.9 names
+ * (feePerKB for withdrawtx, recoveryFeePerKB for recoverytx); the fee is never below config.minimumFee. A
+ * multisig too small to pay that fee and leave more than dust gets a 422 saying so.
  */
 export function buildRecoveryTx(chain: Chain, user: UserRecord, feePerKB: number, config: Config): WithdrawTx {
   const confirmed: Utxo[] = chain.utxos(user.accountid).filter((u) => u.confirmations > 0);
   if (confirmed.length === 0) bad('No confirmed funds in the multisig account');
   let built;
   try {
+    const utxos: SpendUtxo[] = confirmed.map((u) => ({ txid: u.txid, vout: u.vout, value: u.value, address: u.address }));
+    const sel = selectCoins(utxos, { ...exchangeFeePolicy(config, feePerKB), amount: 'max', inputType: 'multisig' });
     built = buildSpend({
-      utxos: confirmed.map((u) => ({ txid: u.txid, vout: u.vout, value: u.value, address: u.address })),
+      utxos: sel.inputs,
       sweepTo: user.userid,
-      feePerKB,
+      fee: sel.fee,
       dust: config.bitcoinDust,
       spendAll: true,
       version: 2,

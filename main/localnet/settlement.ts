@@ -15,7 +15,8 @@
 //            back at its margin address; the fee address receives the exchange's fees plus its own change.
 // Every input is signed with the server key of the margin address it spends (the server controls margin
 // addresses, PROTOCOL §6.1); nothing touches the users' 2-of-2 multisig wallets. The miner fee is paid by the
-// exchange, so each user's margin balance moves by exactly the P&L the engine reported, and `settlePnl` then
+// exchange (feePerKB × the §6.2 size estimate, never below config.minimumFee, like every transaction the exchange
+// builds), so each user's margin balance moves by exactly the P&L the engine reported, and `settlePnl` then
 // clears that P&L: available margin is the same before and after settlement, only its location changes.
 // Why on chain and at expiry: it is what the reference exchange did (whitepaper: "settlement moves coins between
 // margin addresses"), it keeps every satoshi of margin provable from the chain alone, and batching a week into
@@ -28,6 +29,8 @@ import type { Chain } from './chain/chain';
 import { addressToScript, fromHex } from './chain/script';
 import { signP2pkhInput, type Signer } from './chain/sign';
 import type { Settlement } from './engine/engine';
+import { DEFAULT_CONFIG } from './engine/listing';
+import { estimateSize, feeForSize } from '../wallet/txbuild';
 
 export interface SettlementParty {
   /** margin address of the user */
@@ -43,6 +46,11 @@ export interface SettlementInput {
   feeSigner: Signer;
   /** satoshi per 1000 bytes */
   feePerKB: number;
+  /**
+   * config.minimumFee: the miner fee is never below it (the rule every exchange transaction follows, see
+   * money.ts exchangeFeePolicy). Defaults to the local exchange's DEFAULT_CONFIG value.
+   */
+  minimumFee?: number;
 }
 
 export interface BuiltSettlement {
@@ -52,10 +60,6 @@ export interface BuiltSettlement {
   /** loss the fee address covered because a loser's margin was short */
   shortfall: number;
 }
-
-const P2PKH_INPUT = 149;
-const OUTPUT = 34;
-const OVERHEAD = 10;
 
 interface In {
   txid: string;
@@ -67,6 +71,9 @@ interface In {
 /** The settlement transaction, or null when no coins need to move. Throws when it cannot be funded. */
 export function buildSettlementTx(input: SettlementInput): BuiltSettlement | null {
   const { chain, settlement } = input;
+  const minimumFee = input.minimumFee ?? DEFAULT_CONFIG.minimumFee;
+  if (!Number.isSafeInteger(minimumFee) || minimumFee < 0) throw new Error('settlement: minimumFee must be a non-negative integer');
+  if (!Number.isFinite(input.feePerKB) || input.feePerKB < 0) throw new Error('settlement: feePerKB must be a non-negative number');
   const entries = Object.entries(settlement.transfers)
     .filter(([, v]) => v !== 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -101,9 +108,10 @@ export function buildSettlementTx(input: SettlementInput): BuiltSettlement | nul
   let feeIn = 0;
   let used = 0;
   for (;;) {
-    const nIn = ins.length + used;
+    const nIn = ins.length; // the fee address's inputs are in `ins` already
     const nOut = outs.size + (outs.has(input.feeAddress) ? 0 : 1);
-    const fee = Math.round((input.feePerKB * (OVERHEAD + nIn * P2PKH_INPUT + nOut * OUTPUT)) / 1000);
+    // the wallet's §6.2 size estimate and rate (every input is P2PKH), floored at minimumFee as in selectCoins
+    const fee = Math.max(minimumFee, feeForSize(estimateSize(nIn, nOut, 'p2pkh'), input.feePerKB));
     const feeOut = feeIn + settlement.fees - fee - shortfall;
     if (feeOut >= 0 && nIn > 0) {
       pay(input.feeAddress, feeOut);

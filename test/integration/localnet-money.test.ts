@@ -60,7 +60,7 @@ describe('localnet money movement', () => {
     // margin out: server-signed spend from the margin address back to the multisig, fee on top
     const out = (await u.client.marginOut(30_000_000)) as { txid: string; amount: number; fee: number };
     expect(out.amount).toBe(30_000_000);
-    expect(out.fee).toBeGreaterThan(0);
+    expect(out.fee).toBe(50_000); // config.minimumFee: the size fee of this 1-in/2-out spend is 11 350
     expect(balance(u.account.serverAddress)).toBe(70_000_000 - out.fee);
     const outTx: any = await (await fetch(`${net.url}/esplora/tx/${out.txid}`)).json();
     expect(outTx.vout.find((o: any) => o.scriptpubkey_address === u.account.accountid).value).toBe(30_000_000);
@@ -95,7 +95,7 @@ describe('localnet money movement', () => {
     expect(balance(u.account.accountid)).toBe(0);
   });
 
-  it('withdrawtx pays feePerKB and recoverytx recoveryFeePerKB; both path families; empty multisig → 422', async () => {
+  it('withdrawtx pays feePerKB and recoverytx recoveryFeePerKB, both at least minimumFee; both path families; empty or too small multisig → 422', async () => {
     const empty = await signedRequest(net, u, 'GET', '/account/withdrawtx');
     expect(empty.status).toBe(422);
     expect(empty.body.error).toMatch(/No confirmed funds/);
@@ -104,10 +104,24 @@ describe('localnet money movement', () => {
     const w2 = (await signedRequest(net, u, 'GET', '/withdrawtx')).body;
     const r = await u.client.recoveryTx();
     expect(w2).toEqual(w1);
-    // one multisig input, one output: 10 + 250 + 34 bytes
-    expect(w1.fee).toBe(Math.round((50000 * 294) / 1000));
-    expect(r.fee).toBe(Math.round((25000 * 294) / 1000));
+    // one multisig input, one output: 10 + 250 + 34 bytes → 14 700 / 7 350, both under config.minimumFee
+    const cfg = (await u.client.config()).config;
+    expect(cfg.minimumFee).toBe(50000);
+    expect(w1.fee).toBe(Math.max(cfg.minimumFee, Math.round((50000 * 294) / 1000)));
+    expect(r.fee).toBe(Math.max(cfg.minimumFee, Math.round((25000 * 294) / 1000)));
+    expect(w1.fee).toBe(50000);
+    expect(r.fee).toBe(50000);
+    expect(r.fee).toBeLessThanOrEqual(cfg.maximumFee);
     expect(verifyTransaction(Transaction.fromHex(w1.tx), parseRedeem(u.account.redeem)).inputs[0]!.slots.filter((s) => s.valid)).toHaveLength(1);
+
+    // a multisig that cannot pay the minimumFee and keep more than dust: a clear 422, not a crash
+    const poor = await newUser(net);
+    await faucet(net, poor.account.accountid, 55_000);
+    for (const uri of ['/account/recoverytx', '/account/withdrawtx']) {
+      const small = await signedRequest(net, poor, 'GET', uri);
+      expect(small.status).toBe(422);
+      expect(small.body.error).toBe('Cannot build the transaction: Confirmed balance 55000 sat is too small: after the 50000 sat fee nothing above dust (10000 sat) is left');
+    }
   });
 
   it('the /margin family: POST /margin {txs} and DELETE /margin (all free margin); POST /account/withdraw', async () => {
@@ -122,10 +136,16 @@ describe('localnet money movement', () => {
     await u.client.createOrders(sym, [order(u, sym, { price: 995, quantity: 10 })]);
     const held = 100_000_000 - (await u.client.account()).margin;
     expect(held).toBeGreaterThan(0);
+    // amount + the minimumFee must fit the free margin: 1 satoshi over is refused
+    const over = await signedRequest(net, u, 'DELETE', `/account/margin/${100_000_000 - held - 50_000 + 1}`);
+    expect(over.status).toBe(422);
+    expect(over.body.error).toBe('Insufficient margin');
     const all = await signedRequest(net, u, 'DELETE', '/margin');
     expect(all.status).toBe(200);
-    expect(all.body.amount + all.body.fee).toBeLessThanOrEqual(100_000_000 - held);
-    expect(balance(u.account.serverAddress)).toBeGreaterThanOrEqual(held);
+    // everything free minus the fee: exactly what the orders hold stays behind
+    expect(all.body.fee).toBe(50_000);
+    expect(all.body.amount + all.body.fee).toBe(100_000_000 - held);
+    expect(balance(u.account.serverAddress)).toBe(held);
     expect((await u.client.account()).margin).toBeGreaterThanOrEqual(0);
     const more = await signedRequest(net, u, 'DELETE', '/account/margin/20000');
     expect(more.status).toBe(422);

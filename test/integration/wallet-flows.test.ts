@@ -25,8 +25,10 @@ const MINIMUM_FEE = 50000;
 const sizeFee = (perKB: number, bytes: number) => Math.round((perKB * bytes) / 1000);
 /** the wallet's fee for a multisig spend: §6.2 size estimate, floored at minimumFee */
 const walletFee = (nIn: number, nOut: number) => Math.max(MINIMUM_FEE, sizeFee(FEE_PER_KB, nIn * 250 + nOut * 34 + 10));
-/** the exchange's margin-out fee: a P2PKH spend from the margin address */
-const marginOutFee = (nIn: number, nOut: number) => sizeFee(FEE_PER_KB, nIn * 149 + nOut * 34 + 10);
+/** the exchange's margin-out fee: a P2PKH spend from the margin address, floored at minimumFee as well */
+const marginOutFee = (nIn: number, nOut: number) => Math.max(MINIMUM_FEE, sizeFee(FEE_PER_KB, nIn * 149 + nOut * 34 + 10));
+/** margin left after margin in 30 000 000 and margin out 10 000 000 (fee 50 000, not the size fee 11 350) */
+const MARGIN_LEFT = 30_000_000 - 10_000_000 - 50_000;
 
 let w: WalletNet;
 beforeAll(async () => {
@@ -134,6 +136,7 @@ describe('wallet against the local exchange', () => {
   it('margin out (partial): the exchange pays the amount to the multisig, its fee on top from the margin', async () => {
     const r = await flows.marginOut(10_000_000);
     const fee = marginOutFee(1, 2);
+    expect(fee).toBe(50_000); // the size-based fee (11350) is under the exchange's minimumFee
     expect(r).toMatchObject({ operation: 'margin-out', amount: 10_000_000, moved: 10_000_000, fee });
     expect(seen.at(-1)).toEqual({ kind: 'margin-out', amount: 10_000_000, from: u.account.serverAddress, to: u.account.accountid });
     await w.mine();
@@ -151,7 +154,7 @@ describe('wallet against the local exchange', () => {
     ]);
     expectUserSigned(r.signedHex, u.account, false);
     await w.mine();
-    await expectBalances(u.account, [79_950_000 - 5_000_000 - fee], [19_988_650], [0]);
+    await expectBalances(u.account, [79_950_000 - 5_000_000 - fee], [MARGIN_LEFT], [0]);
     expect(await w.chain.addressBalance(DEST)).toEqual({ confirmed: 5_000_000, unconfirmed: 0 });
     await expectMinedAsSigned(r.txid, r.signedHex);
   });
@@ -159,9 +162,10 @@ describe('wallet against the local exchange', () => {
   it('margin out (all): every free satoshi of the margin address back to the multisig', async () => {
     const r = await flows.marginOutAll();
     const fee = marginOutFee(1, 1);
-    expect(r).toMatchObject({ operation: 'margin-out', amount: 'all', moved: 19_988_650 - fee, fee });
+    expect(fee).toBe(50_000); // not the size-based 9650
+    expect(r).toMatchObject({ operation: 'margin-out', amount: 'all', moved: MARGIN_LEFT - fee, fee });
     await w.mine();
-    await expectBalances(u.account, [74_900_000 + 19_988_650 - fee], [0], [0]);
+    await expectBalances(u.account, [74_900_000 + MARGIN_LEFT - fee], [0], [0]);
   });
 
   it('recovery: fetched, verified, co-signed, stored, broadcast', async () => {
@@ -170,7 +174,9 @@ describe('wallet against the local exchange', () => {
     const utxos = await w.chain.addressUtxos(u.account.accountid);
     const keeper = new RecoveryKeeper({ account: u.account, client: u.client, chain: w.chain, signer, dataDir: path.join(w.dataDir, 'app') });
     const status = await keeper.refresh();
-    const fee = sizeFee(RECOVERY_FEE_PER_KB, utxos.length * 250 + 34 + 10);
+    // recoveryFeePerKB × size (2 inputs: 19 850), floored at minimumFee like every exchange transaction
+    const fee = Math.max(MINIMUM_FEE, sizeFee(RECOVERY_FEE_PER_KB, utxos.length * 250 + 34 + 10));
+    expect(fee).toBe(50_000);
     expect(status).toMatchObject({ ready: true, stale: false, covers: total, total, fee, problem: null });
     expect(status.summary).toBe(`recovery ready: covers ${total / 1e8} of ${total / 1e8} BTC`);
     expect((await keeper.refreshIfStale()).refreshed).toBe(false);
