@@ -1,11 +1,13 @@
 // A corpus of malformed requests over REST and socket.io (issue 3 "Bad input"): bad JSON, wrong types, NaN, huge
 // and negative numbers, off-tick prices, unknown symbols and uuids, 2 MB bodies, invalid transactions and
-// scripts. Each gets a 4xx and an error text; the server stays up and no state changes.
-import { io, type Socket } from 'socket.io-client';
+// scripts. Each gets a 4xx and an error text (over the socket: exactly one reply carrying that status); the server
+// stays up and no state changes.
+import { script as bscript, Transaction } from 'bitcoinjs-lib';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketHmacAuthorization } from '../../main/coinpit/auth';
-import { sharedSecret } from '../../main/coinpit/ecdh';
-import { fund, newUser, order, rawRequest, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { SOCKET_TRANSPORT_LIMIT } from '../../main/localnet/server/socket';
+import { fund, marginInTx, newUser, order, rawRequest, signedRequest, startTestNet, stopTestNet, withdrawTx, type TestNet, type TestUser } from './helpers/localnet';
+import { barrier, connectSocket, emitSigned, isClientError, record, replyRequestid, type SocketReply } from './helpers/socket';
 
 let net: TestNet;
 let u: TestUser;
@@ -29,6 +31,27 @@ function stateOf(): string {
 
 const BIG = 'a'.repeat(2 * 1024 * 1024);
 const HUGE = 1e308;
+/** not transactions, and transactions whose scripts do not verify (the last spends a made-up outpoint unsigned) */
+/**
+ * A real user-signed spend of the multisig with its signature broken (one DER byte flipped) or taken out (OP_0):
+ * well-formed transactions whose input scripts must fail verification (§9 script checks).
+ */
+function brokenSignature(hex: string, how: 'flip' | 'drop'): string {
+  const tx = Transaction.fromHex(hex);
+  const chunks = bscript.decompile(tx.ins[0]!.script)!;
+  const i = chunks.findIndex((c) => c instanceof Uint8Array && c.length >= 70 && c.length <= 73 && c[0] === 0x30);
+  if (i < 0) throw new Error('no signature in the input script');
+  if (how === 'drop') chunks[i] = 0; // OP_0: the placeholder of a missing signature
+  else {
+    const sig = Uint8Array.from(chunks[i] as Uint8Array);
+    sig[10] = sig[10]! ^ 1;
+    chunks[i] = sig;
+  }
+  tx.ins[0]!.script = bscript.compile(chunks);
+  return tx.toHex();
+}
+
+const NOT_TX = ['', 'zz', '00', 'ab'.repeat(10), '01000000000000000000', '0100000001' + '00'.repeat(36) + '00ffffffff0100e1f505000000001976a914' + '00'.repeat(20) + '88ac00000000'];
 
 function badOrders(): unknown[] {
   const base = () => order(u, sym);
@@ -113,8 +136,7 @@ describe('malformed REST requests', () => {
     for (const amount of ['-1', '0', '1e5', 'NaN', '99999999999999999999', '1.5', '5000', '100000000000000']) {
       cases.push({ what: `DELETE margin ${amount}`, run: signed('DELETE', `/account/margin/${amount}`) });
     }
-    const notTx = ['', 'zz', '00', 'ab'.repeat(10), '01000000000000000000', '0100000001' + '00'.repeat(36) + '00ffffffff0100e1f505000000001976a914' + '00'.repeat(20) + '88ac00000000'];
-    for (const tx of notTx) {
+    for (const tx of NOT_TX) {
       cases.push({ what: `margin in ${tx.slice(0, 20)}`, run: signed('POST', '/account/margin', [{ txs: [tx] }]) });
       cases.push({ what: `withdraw ${tx.slice(0, 20)}`, run: signed('POST', '/tx', { tx }) });
       cases.push({ what: `esplora ${tx.slice(0, 20)}`, run: raw('POST', '/esplora/tx', tx, { 'Content-Type': 'text/plain' }) });
@@ -177,34 +199,102 @@ describe('malformed REST requests', () => {
 });
 
 describe('malformed socket requests', () => {
-  it('each gets order_error / account error / auth_error with a text and nothing changes', async () => {
+  it('each gets exactly one order_error / account / auth_error with a 4xx status and a text; nothing changes', async () => {
     const before = stateOf();
-    const s: Socket = io(net.url, { transports: ['websocket'], forceNew: true, reconnection: false });
-    await new Promise<void>((r) => s.once('connect', () => r()));
-    const replies: { event: string; payload: any }[] = [];
-    for (const e of ['order_error', 'auth_error', 'account', 'order_add', 'order_update', 'order_del', 'order_patch']) s.on(e, (payload: unknown) => replies.push({ event: e, payload }));
-    const secret = sharedSecret(u.wif, u.account.serverPublicKey);
+    const s: Socket = await connectSocket(net.url);
+    const replies = record(s);
     let n = 0;
-    const send = (method: string, uri: string, body: unknown, params: unknown = {}) => {
-      const nonce = Date.now() + n++; // distinct authorizations
-      s.emit(`${method} ${uri}`, { headers: { requestid: `bad-${n}`, Authorization: socketHmacAuthorization(u.userid, secret, method, uri, body, params, nonce), Nonce: nonce }, method, uri, params, body });
+    const sent: { what: string; requestid: string }[] = [];
+    const send = (method: string, uri: string, body: unknown, what = `${method} ${uri} ${JSON.stringify(body)?.slice(0, 40)}`) => {
+      const requestid = `bad-${++n}`;
+      sent.push({ what, requestid });
+      emitSigned(s, u, method, uri, body, { requestid });
     };
-    const bodies = badOrders();
-    for (const b of bodies) send('POST', '/order', b);
-    for (const b of [5, {}, [{ uuid: 'nope', price: 1 }], [{ uuid: myOrder, price: 'x' }]]) send('PUT', '/order', b);
-    for (const b of [[5], ['nope']]) send('DELETE', '/order', b);
-    send('DELETE', '/account/margin/abc', undefined);
-    send('POST', '/margin', [{ txs: ['zz'] }]);
+    // orders: the corpus over the 2017 path and the official table
+    for (const b of badOrders()) {
+      send('POST', '/order', b);
+      send('POST', `/contract/${sym}/order/open`, b);
+    }
+    for (const b of [5, {}, [{ uuid: 'nope', price: 1 }], [{ uuid: myOrder, price: 'x' }], [{ uuid: myOrder, price: 990.05 }], [{ uuid: myOrder }]]) {
+      send('PUT', '/order', b);
+      send('PUT', `/contract/${sym}/order/open`, b);
+    }
+    for (const b of [[5], ['nope'], 'x']) send('DELETE', '/order', b);
+    for (const b of [5, null, {}]) send('PATCH', `/contract/${sym}/order/open`, b);
+    // unknown symbols and uuids on /contract/... paths
+    for (const sy of ['NOPE', 'BTCUSD7J28', '%20', 'x'.repeat(200)]) {
+      for (const p of ['order/open', 'order/closed', 'order/cancelled', 'orderbook', 'trade', 'chart/5']) send('GET', `/contract/${sy}/${p}`, undefined);
+      send('POST', `/contract/${sy}/order/open`, [order(u, sym)]);
+      send('DELETE', `/contract/${sy}/order/open`, undefined);
+      send('GET', `/contract/${sy}/order/${myOrder}`, undefined);
+    }
+    for (const id of ['nope', '00000000-0000-4000-8000-000000000000', '%00', 'a'.repeat(300), '..']) {
+      send('GET', `/contract/${sym}/order/${id}`, undefined);
+      send('DELETE', `/contract/${sym}/order/open/${id}`, undefined);
+      send('DELETE', `/order/${id}`, undefined);
+      send('GET', `/order/${id}`, undefined);
+    }
+    // money: bad amounts, and invalid transactions and scripts on every margin and withdraw route
+    for (const amount of ['abc', '-1', '0', '1e5', 'NaN', '99999999999999999999', '1.5', '5000', '100000000000000']) send('DELETE', `/account/margin/${amount}`, undefined);
+    const marginIn = await marginInTx(net, u, 10_000_000);
+    const withdraw = await withdrawTx(net, u, u.userid, 10_000_000);
+    const badScripts = [brokenSignature(marginIn, 'flip'), brokenSignature(marginIn, 'drop'), brokenSignature(withdraw, 'flip'), brokenSignature(withdraw, 'drop')];
+    for (const tx of [...NOT_TX, ...badScripts]) {
+      send('POST', '/margin', [{ txs: [tx] }]);
+      send('POST', '/account/margin', [{ txs: [tx] }]);
+      send('POST', '/tx', { tx });
+      send('POST', '/account/withdraw', { tx });
+    }
+    for (const b of [5, null, [], [{}], [{ txs: 'ab' }], [{ txs: [5] }], { txs: Array.from({ length: 21 }, () => '00') }]) send('POST', '/margin', b);
+    for (const b of [5, null, [], {}, { tx: 5 }, { tx: null }]) send('POST', '/account/withdraw', b);
+    // socket-only refusals: local-mode endpoints, unknown routes
+    send('POST', '/localnet/mine', { blocks: 1 });
+    send('GET', '/nope', undefined);
+    // ~2 MB payloads (over the 1 MB body cap, under the transport limit): 413, the socket stays up
+    for (const [method, uri] of [['POST', '/order'], ['POST', `/contract/${sym}/order/open`], ['PUT', '/order'], ['POST', '/margin'], ['POST', '/tx'], ['GET', '/register']] as const) {
+      send(method, uri, [BIG], `2 MB ${method} ${uri}`);
+    }
+    sent.push({ what: '2 MB params', requestid: `bad-${++n}` });
+    emitSigned(s, u, 'POST', '/order', [order(u, sym)], { requestid: `bad-${n}`, params: { pad: BIG } });
+    sent.push({ what: '2 MB unsigned', requestid: `bad-${++n}` });
+    s.emit('POST /order', { headers: { requestid: `bad-${n}` }, body: BIG });
+    sent.push({ what: '2 MB binary', requestid: `bad-${++n}` });
+    s.emit('POST /order', { headers: { requestid: `bad-${n}` }, body: new Uint8Array(2 * 1024 * 1024) });
+    // just under the cap: the route sees it (and refuses the body)
+    send('POST', '/order', ['a'.repeat(900 * 1024)], 'under the cap');
+    // unsigned and broken payloads (auth_error echoes them)
     const unsigned = [null, 5, 'x', [], {}, { headers: 5 }, { headers: { Authorization: 5 } }, { headers: { Authorization: 'HMAC x:y', Nonce: 'abc' } }];
     for (const p of unsigned) s.emit('POST /order', p);
-    const expected = bodies.length + 4 + 2 + 2 + unsigned.length;
-    for (let i = 0; i < 100 && replies.length < expected; i++) await new Promise((r) => setTimeout(r, 50));
+    const expected = sent.length + unsigned.length;
+    await barrier(s);
+    expect(s.connected).toBe(true);
+
     expect(replies).toHaveLength(expected);
+    const bad = replies.filter((r) => !isClientError(r)).map((r) => `${r.event} ${JSON.stringify(r.payload).slice(0, 150)}`);
+    expect(bad).toEqual([]);
+    const byId = new Map<string, SocketReply[]>();
     for (const r of replies) {
-      expect(['order_error', 'auth_error', 'account']).toContain(r.event);
-      expect(typeof r.payload.error).toBe('string');
+      const id = replyRequestid(r);
+      if (id !== undefined) byId.set(id, [...(byId.get(id) ?? []), r]);
     }
+    const unanswered = sent.filter((x) => byId.get(x.requestid)?.length !== 1).map((x) => `${x.what}: ${byId.get(x.requestid)?.length ?? 0} replies`);
+    expect(unanswered).toEqual([]);
+    for (const x of sent.filter((y) => y.what.startsWith('2 MB'))) expect(byId.get(x.requestid)![0]!.payload, x.what).toMatchObject({ status: 413, error: expect.stringMatching(/too large/) });
+    expect(byId.get(sent.find((x) => x.what === 'under the cap')!.requestid)![0]!.payload.status).toBe(422);
     s.disconnect();
     expect(stateOf()).toBe(before);
+    expect((await u.client.account()).orders[sym]![myOrder]).toMatchObject({ price: 990, status: 'open' });
+  });
+
+  it('a payload beyond the transport limit closes only that connection; the server and other sockets go on', async () => {
+    const watcher = await connectSocket(net.url);
+    const s = await connectSocket(net.url);
+    const gone = new Promise<string>((resolve) => s.once('disconnect', (reason: string) => resolve(reason)));
+    s.emit('POST /order', { headers: { requestid: 'huge' }, body: 'a'.repeat(SOCKET_TRANSPORT_LIMIT + 1024) });
+    expect(await gone).toMatch(/close/);
+    await barrier(watcher);
+    expect(watcher.connected).toBe(true);
+    expect((await u.client.account()).userid).toBe(u.userid);
+    watcher.disconnect();
   });
 });

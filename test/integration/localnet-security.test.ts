@@ -1,5 +1,6 @@
-// Security of the local exchange through the real HTTP stack: order isolation between users, loginless
-// verification (replay, stale nonce, wrong HMAC, string nonce), API-key roles and revocation, registration.
+// Security of the local exchange through the real HTTP stack and over socket.io: order isolation between users,
+// loginless verification (replay, stale nonce, wrong HMAC, string nonce), API-key roles and revocation,
+// registration.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyAuthorizationMessage, authorizeApiKey, createApiKey, type ApiKey } from '../../main/coinpit/auth';
@@ -8,7 +9,9 @@ import { CoinpitError } from '../../main/coinpit/errors';
 import { signMessage } from '../../main/coinpit/message';
 import { CoinpitClient } from '../../main/coinpit/rest';
 import { generateWif, identity } from '../../main/coinpit/identity';
+import type { Socket } from 'socket.io-client';
 import { fund, newUser, order, rawRequest, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { barrier, connectSocket, emitSigned, isClientError, record, registerSocket, signedPayload, type SocketReply } from './helpers/socket';
 
 let net: TestNet;
 let a: TestUser;
@@ -22,7 +25,19 @@ beforeAll(async () => {
   await fund(net, b);
   sym = net.symbols[0]!;
 });
-afterAll(async () => stopTestNet(net));
+const sockets: Socket[] = [];
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await stopTestNet(net);
+});
+
+async function socketOf(u?: TestUser): Promise<{ s: Socket; replies: SocketReply[] }> {
+  const s = await connectSocket(net.url);
+  sockets.push(s);
+  const replies = record(s);
+  if (u) await registerSocket(s, u);
+  return { s, replies };
+}
 
 async function failure(p: Promise<unknown>): Promise<CoinpitError> {
   try {
@@ -223,5 +238,101 @@ describe('registration (§8.15)', () => {
     const unc = await rawRequest(`${net.url}/api/v1/auth/04${'11'.repeat(64)}`, 'GET');
     expect(unc.status).toBe(422);
     expect(unc.body.error).toMatch(/Uncompressed/);
+  });
+});
+
+describe('over the socket (§2.7, §4.2)', () => {
+  it('a replayed request event is refused with auth_error 401 and changes nothing', async () => {
+    const { s, replies } = await socketOf();
+    const payload = signedPayload(a, 'POST', '/order', [order(a, sym, { price: 975 })], { requestid: 'replay-1' });
+    s.emit('POST /order', payload);
+    s.emit('POST /order', payload); // the same Authorization again, within the nonce window
+    await barrier(s);
+    expect(replies.map((r) => r.event)).toEqual(['order_add', 'auth_error']);
+    expect(replies[1]!.payload).toMatchObject({ data: payload, error: 'Authentication failed. Replayed request', status: 401, server_time: expect.any(Number) });
+    expect((await a.client.openOrders(sym)).filter((o) => o.price === 975)).toHaveLength(1);
+  });
+
+  it('stale and future nonces, a string nonce, a wrong HMAC, another user’s secret, no or forged Authorization: auth_error 401', async () => {
+    const { s, replies } = await socketOf();
+    const body = () => [order(a, sym, { price: 974 })];
+    const uri = '/order';
+    const withHeaders = (p: Record<string, any>, h: Record<string, unknown>) => ({ ...p, headers: { ...p.headers, ...h } });
+    const n = Date.now();
+    // B's HMAC over the very message, presented under A's userid
+    const bSigned = signedPayload(b, 'POST', uri, body(), { requestid: 'other' });
+    const cases: [string, Record<string, any>, RegExp][] = [
+      ['stale', signedPayload(a, 'POST', uri, body(), { requestid: 'stale', nonce: Date.now() - 60_000 }), /stale by/],
+      ['future', signedPayload(a, 'POST', uri, body(), { requestid: 'future', nonce: Date.now() + 60_000 }), /stale by/],
+      // §8.4: M signed with the nonce as a JSON string (Nonce sent as a number, or as the same string)
+      ['string nonce in M', signedPayload(a, 'POST', uri, body(), { requestid: 'string-m', nonce: n + 1, stringNonce: true }), /HMAC mismatch/],
+      ['string nonce in M and Nonce', withHeaders(signedPayload(a, 'POST', uri, body(), { requestid: 'string-mh', nonce: n + 2, stringNonce: true }), { Nonce: String(n + 2) }), /HMAC mismatch/],
+      ['wrong HMAC', signedPayload(a, 'POST', uri, body(), { requestid: 'wrong', authorization: `HMAC ${a.userid}:${'0'.repeat(64)}` }), /HMAC mismatch/],
+      ['B’s secret under A’s userid', withHeaders(bSigned, { Authorization: bSigned.headers.Authorization.replace(b.userid, a.userid) }), /HMAC mismatch/],
+      ['no Authorization', { headers: { requestid: 'none', Nonce: Date.now() }, method: 'POST', uri, params: {}, body: body() }, /Expecting HMAC or SIGN/],
+      ['bad nonce', signedPayload(a, 'POST', uri, body(), { requestid: 'bad-nonce', nonce: 'abc', authorization: `HMAC ${a.userid}:${'1'.repeat(64)}` }), /Invalid Nonce/],
+    ];
+    for (const [, p] of cases) s.emit('POST /order', p);
+    await barrier(s);
+    expect(replies).toHaveLength(cases.length);
+    for (const [i, [what, p, text]] of cases.entries()) {
+      const r = replies[i]!;
+      expect(r.event, what).toBe('auth_error');
+      expect(r.payload, what).toMatchObject({ data: p, status: 401, error: expect.stringMatching(text) });
+    }
+    expect((await a.client.openOrders(sym)).filter((o) => o.price === 974)).toEqual([]);
+    // control: the same request signed correctly goes through
+    emitSigned(s, a, 'GET', '/account', undefined, { requestid: 'control' });
+    await barrier(s);
+    expect(replies.at(-1)).toMatchObject({ event: 'account', payload: { requestid: 'control', account: { userid: a.userid } } });
+  });
+
+  it('user A cannot read, update or cancel user B’s order over the socket; B’s order and B’s sockets see nothing', async () => {
+    const [mine] = await b.client.createOrders(sym, [order(b, sym, { price: 990 })]);
+    const uuid = mine!.uuid;
+    const before = JSON.stringify(net.exchange.engine.order(b.userid, uuid));
+    const { s, replies } = await socketOf(a); // registered as A
+    const bSide = await socketOf(b); // B's own registered socket
+    const attempts: [string, string, unknown][] = [
+      ['GET', `/order/${uuid}`, undefined],
+      ['GET', `/contract/${sym}/order/${uuid}`, undefined],
+      ['PUT', '/order', { orders: [{ uuid, price: 992 }] }],
+      ['PUT', '/order', [{ uuid, price: 992 }]],
+      ['PUT', `/contract/${sym}/order/open`, [{ uuid, price: 992 }]],
+      ['DELETE', `/order/${uuid}`, undefined],
+      ['DELETE', '/order', [uuid]],
+      ['DELETE', `/contract/${sym}/order/open/${uuid}`, undefined],
+    ];
+    for (const [i, [method, uri, body]] of attempts.entries()) emitSigned(s, a, method, uri, body, { requestid: `iso-${i}` });
+    // PATCH answers per op: each op refused
+    emitSigned(s, a, 'PATCH', `/contract/${sym}/order/open`, [{ op: 'remove', value: [uuid] }, { op: 'replace', value: [{ uuid, price: 993 }] }], { requestid: 'iso-patch' });
+    // an order in B's name, and a request signed by A claiming B's userid
+    emitSigned(s, a, 'POST', '/order', [order(b, sym, { price: 989 })], { requestid: 'iso-name' });
+    const forged = signedPayload(a, 'DELETE', `/order/${uuid}`, undefined, { requestid: 'iso-forged' });
+    forged.headers.Authorization = forged.headers.Authorization.replace(a.userid, b.userid);
+    s.emit(`DELETE /order/${uuid}`, forged);
+    // a cancel-all by A cancels A's orders only
+    emitSigned(s, a, 'DELETE', `/contract/${sym}/order/open`, undefined, { requestid: 'iso-all' });
+    await barrier(s);
+    await barrier(bSide.s);
+
+    const byId = (id: string) => replies.filter((r) => r.payload?.requestid === id || r.payload?.data?.headers?.requestid === id);
+    for (const [i, [method, uri]] of attempts.entries()) {
+      const got = byId(`iso-${i}`);
+      expect(got, `${method} ${uri}`).toHaveLength(1);
+      expect(isClientError(got[0]!), `${method} ${uri}: ${JSON.stringify(got[0])}`).toBe(true);
+      expect(got[0]!.payload, `${method} ${uri}`).toMatchObject({ status: 404, error: expect.stringMatching(/No order found/) });
+    }
+    const patch = byId('iso-patch');
+    expect(patch).toHaveLength(1);
+    expect(patch[0]!.event).toBe('order_patch');
+    expect(patch[0]!.payload.result.map((r: { error?: string }) => r.error)).toEqual([expect.stringMatching(/No order found/), expect.stringMatching(/No order found/)]);
+    expect(byId('iso-name')).toMatchObject([{ event: 'order_error', payload: { status: 422 } }]);
+    expect(byId('iso-forged')).toMatchObject([{ event: 'auth_error', payload: { status: 401 } }]);
+    expect(byId('iso-all').map((r) => r.event)).toEqual(['order_del_all']);
+    // nothing of A's requests reached B's socket, and B's order is as it was
+    expect(bSide.replies.filter((r) => JSON.stringify(r.payload).includes(uuid))).toEqual([]);
+    expect(JSON.stringify(net.exchange.engine.order(b.userid, uuid))).toBe(before);
+    expect(await b.client.getOrder(sym, uuid)).toMatchObject({ status: 'open', price: 990 });
   });
 });

@@ -220,5 +220,41 @@ describe('raw socket protocol', () => {
     expect(r.status).toBe(200);
     expect(String(r.body)).toMatch(/"sid"/);
   });
+
+  it('every engine.io response carries Server-Time: EIO=4 and EIO=3 polling handshakes, posts, polls, errors, preflights', async () => {
+    /** the response with its Server-Time, checked against the wall clock around the request */
+    const timed = async (path: string, method = 'GET', body?: string, headers: Record<string, string> = {}) => {
+      const t0 = Date.now();
+      const r = await rawRequest(`${net.url}${path}`, method, body, headers);
+      const t1 = Date.now();
+      const st = r.headers.get('server-time');
+      expect(st, `${method} ${path}`).toMatch(/^\d+$/);
+      expect(Number(st)).toBeGreaterThanOrEqual(t0);
+      expect(Number(st)).toBeLessThanOrEqual(t1);
+      return r;
+    };
+    // Engine.IO v4: handshake, the socket.io CONNECT packet, then a poll that has data waiting (CONNECT ack, config)
+    const hs4 = await timed('/socket.io/?EIO=4&transport=polling');
+    expect(hs4.status).toBe(200);
+    const sid4 = /"sid":"([^"]+)"/.exec(String(hs4.body))![1]!;
+    const post4 = await timed(`/socket.io/?EIO=4&transport=polling&sid=${sid4}`, 'POST', '40', { 'Content-Type': 'text/plain;charset=UTF-8' });
+    expect(post4.body).toBe('ok');
+    const poll4 = await timed(`/socket.io/?EIO=4&transport=polling&sid=${sid4}`);
+    expect(String(poll4.body)).toMatch(/^40/);
+    // Engine.IO v3 (socket.io 1.x/2.x clients): handshake, a client ping, the poll that carries the pong
+    const hs3 = await timed('/socket.io/?EIO=3&transport=polling&t=x1');
+    expect(hs3.status).toBe(200);
+    const sid3 = /"sid":"([^"]+)"/.exec(String(hs3.body))![1]!;
+    const post3 = await timed(`/socket.io/?EIO=3&transport=polling&sid=${sid3}&t=x2`, 'POST', '1:2', { 'Content-Type': 'text/plain;charset=UTF-8' });
+    expect(post3.body).toBe('ok');
+    const poll3 = await timed(`/socket.io/?EIO=3&transport=polling&sid=${sid3}&t=x3`);
+    expect(String(poll3.body)).toMatch(/1:3/);
+    // engine.io's own error answers and a CORS preflight do not pass its header events
+    const unknownSid = await timed('/socket.io/?EIO=4&transport=polling&sid=nope');
+    expect(unknownSid.status).toBe(400);
+    expect((await timed('/socket.io/?EIO=4&transport=carrier-pigeon')).status).toBe(400);
+    const preflight = await timed('/socket.io/?EIO=4&transport=polling', 'OPTIONS', undefined, { Origin: 'http://127.0.0.1:5173', 'Access-Control-Request-Method': 'GET' });
+    expect(preflight.status).toBeLessThan(300);
+  });
 });
 
