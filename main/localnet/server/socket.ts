@@ -215,7 +215,11 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
     if (out.socketPayload) body = { ...out.socketPayload, requestid };
     else if (event !== 'account') body = { requestid, result: out.body };
     else if (uri.split('?')[0] === '/account') body = { requestid, account: out.body };
-    else body = { requestid, result: out.body, ...(out.caller ? { account: ex.account(out.caller.userid) } : {}) };
+    else {
+      const userid = out.caller?.userid;
+      const account = userid !== undefined ? await ex.durableRead(() => ex.account(userid)) : undefined;
+      body = { requestid, result: out.body, ...(account !== undefined ? { account } : {}) };
+    }
     socket.emit(event, body);
   }
 
@@ -269,24 +273,31 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
           break;
       }
     }
-    // an Account carries every open order: build it only for users with a registered socket
+    // an Account carries every open order: build it only for users with a registered socket; it is built now, from
+    // state that may include later commands, so it goes out once those are durable too
     for (const userid of accounts) {
-      if (inRoom(room(userid))) io.to(room(userid)).emit('account', { account: ex.account(userid) });
+      if (inRoom(room(userid))) sendDurable('account', () => ex.account(userid), (account) => io.to(room(userid)).emit('account', { account }));
     }
+  }
+
+  /** Builds a payload from the state as it is now and sends it once everything applied so far is durable. */
+  function sendDurable<T>(what: string, build: () => T, send: (value: T) => void): void {
+    const failed = (err: unknown): void => log(`${what} not sent: ${err instanceof Error ? err.message : String(err)}`);
+    let value: T | Promise<T>;
+    try {
+      value = ex.durableRead(build);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (value instanceof Promise) value.then(send, failed);
+    else send(value);
   }
 
   const unsubscribe = ex.onEvents(publish);
   const timers = [
     setInterval(() => io.emit('server_time', Date.now()), opts.serverTimeMs ?? 5000),
-    setInterval(() => {
-      // as every read: the books as they are now, sent once they are durable
-      Promise.resolve()
-        .then(() => ex.durableRead(() => ex.engine.orderbooks()))
-        .then(
-          (books) => io.emit('orderbook', books),
-          (err: unknown) => log(`orderbook broadcast failed: ${err instanceof Error ? err.message : String(err)}`),
-        );
-    }, opts.orderbookMs ?? 60_000),
+    setInterval(() => sendDurable('orderbook broadcast', () => ex.engine.orderbooks(), (books) => io.emit('orderbook', books)), opts.orderbookMs ?? 60_000),
   ];
   for (const t of timers) t.unref();
 
