@@ -61,6 +61,13 @@ describe('unknown events (§8.12)', () => {
       expect(seen[i]!.payload, String(event).slice(0, 40)).toEqual({ ...(requestid ? { requestid } : {}), status, error: expect.stringMatching(text) });
     }
     expect(await acked).toEqual({ requestid: 'u-ack', status: 405, error: expect.stringMatching(/Method BREW/) });
+    // a local-mode route is known but served over REST only (answered on `account`, as non-order routes are)
+    s.emit('POST /localnet/mine', { headers: { requestid: 'u-local' } });
+    await barrier(s);
+    expect(seen.find((r) => (r.payload as { requestid?: string } | undefined)?.requestid === 'u-local')).toMatchObject({
+      event: 'account',
+      payload: { status: 403, error: expect.stringMatching(/over REST only/) },
+    });
     // the socket still works, as a registered socket of A
     expect(s.connected).toBe(true);
     emitSigned(s, a, 'GET', '/account', undefined, { requestid: 'after' });

@@ -106,8 +106,11 @@ export class Dispatcher {
       const found = this.router.match(method, path);
       if (!found.match) return { ok: false, status: found.pathKnown ? 405 : 404, error: found.pathKnown ? `Method ${method} not allowed on ${path.slice(0, 100)}` : 'Not found' };
       route = found.match.route;
-      if (route.local && (!this.opts.local || req.transport !== 'rest')) {
+      if (route.local && !this.opts.local) {
         return { ok: false, status: 403, error: 'Local-mode endpoint: this server is not in local mode', route };
+      }
+      if (route.local && req.transport !== 'rest') {
+        return { ok: false, status: 403, error: 'Local-mode endpoints are served over REST only', route };
       }
       if (route.access !== 'public') {
         const verdict = this.authenticate({ ...req, method });
