@@ -15,7 +15,7 @@
 //   replay-<period>.log   JSON lines [expiresAtMs, userid, hash]; period = floor(receivedMs / periodMs); files two
 //                         periods old hold only expired pairs and are deleted (periodMs ≥ 2 × tolerance).
 // The hash is the first 128 bits of SHA-256(Authorization): the log needs to recognise a header, not keep it.
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReplayMemory } from '../../coinpit/auth';
@@ -37,7 +37,7 @@ export interface ReplayLogOptions {
 export const DEFAULT_TOLERANCE_MS = 10_000;
 const FILE_RE = /^replay-(\d{1,16})\.log$/;
 const fileName = (period: number): string => `replay-${period}.log`;
-const hashOf = (authorization: string): string => createHash('sha256').update(authorization, 'utf8').digest('hex').slice(0, 32);
+const hashOf = (authorization: string): string => digestOf('sha256', authorization, 'hex').slice(0, 32); // one-shot: no Hash object per request
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class ReplayLog {
@@ -127,10 +127,10 @@ export class ReplayLog {
     try {
       const period = Math.floor(nowMs / this.periodMs);
       if (this.fd === undefined || period !== this.period) this.rotate(period);
-      const buf = Buffer.from(line, 'utf8');
       // one write of a short line to an O_APPEND file: never interleaved, complete unless the machine dies
-      const n = writeSync(this.fd!, buf, 0, buf.length);
-      if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);
+      const n = writeSync(this.fd!, line);
+      const bytes = Buffer.byteLength(line);
+      if (n !== bytes) throw new Error(`short write (${n} of ${bytes} bytes)`);
       if (this.failing) this.log('replay log: writing again');
       this.failing = false;
       return true;
