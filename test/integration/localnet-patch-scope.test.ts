@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketHmacAuthorization } from '../../main/coinpit/auth';
 import { sharedSecret } from '../../main/coinpit/ecdh';
 import type { Order } from '../../main/coinpit/types';
-import { fund, newUser, order, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { fundedPair, order, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
 
 let net: TestNet;
 let a: TestUser;
@@ -18,9 +18,7 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   net = await startTestNet();
-  [a, b] = await Promise.all([newUser(net), newUser(net)]);
-  await fund(net, a);
-  await fund(net, b);
+  [a, b] = await fundedPair(net);
   [s0, s1] = net.symbols as [string, string];
 });
 afterAll(async () => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../main/coinpit/types';
-import { fund, newUser, order, rawRequest, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { fundedPair, order, rawRequest, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
 
 let net: TestNet;
 let a: TestUser;
@@ -13,9 +13,7 @@ let sym2: string;
 
 beforeAll(async () => {
   net = await startTestNet();
-  [a, b] = await Promise.all([newUser(net), newUser(net)]);
-  await fund(net, a);
-  await fund(net, b);
+  [a, b] = await fundedPair(net);
   [sym, sym2] = net.symbols as [string, string];
 });
 afterAll(async () => stopTestNet(net));

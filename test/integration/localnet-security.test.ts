@@ -10,8 +10,8 @@ import { signMessage } from '../../main/coinpit/message';
 import { CoinpitClient } from '../../main/coinpit/rest';
 import { generateWif, identity } from '../../main/coinpit/identity';
 import type { Socket } from 'socket.io-client';
-import { fund, newUser, order, rawRequest, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
-import { barrier, connectSocket, emitSigned, isClientError, record, registerSocket, signedPayload, type SocketReply } from './helpers/socket';
+import { fundedPair, order, rawRequest, signedRequest, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { barrier, emitSigned, isClientError, recordingSocket, signedPayload } from './helpers/socket';
 
 let net: TestNet;
 let a: TestUser;
@@ -20,9 +20,7 @@ let sym: string;
 
 beforeAll(async () => {
   net = await startTestNet();
-  [a, b] = await Promise.all([newUser(net), newUser(net)]);
-  await fund(net, a);
-  await fund(net, b);
+  [a, b] = await fundedPair(net);
   sym = net.symbols[0]!;
 });
 const sockets: Socket[] = [];
@@ -31,13 +29,7 @@ afterAll(async () => {
   await stopTestNet(net);
 });
 
-async function socketOf(u?: TestUser): Promise<{ s: Socket; replies: SocketReply[] }> {
-  const s = await connectSocket(net.url);
-  sockets.push(s);
-  const replies = record(s);
-  if (u) await registerSocket(s, u);
-  return { s, replies };
-}
+const socketOf = (u?: TestUser) => recordingSocket(net.url, sockets, u);
 
 async function failure(p: Promise<unknown>): Promise<CoinpitError> {
   try {
@@ -243,7 +235,7 @@ describe('registration (§8.15)', () => {
 
 describe('over the socket (§2.7, §4.2)', () => {
   it('a replayed request event is refused with auth_error 401 and changes nothing', async () => {
-    const { s, replies } = await socketOf();
+    const { s, seen: replies } = await socketOf();
     const payload = signedPayload(a, 'POST', '/order', [order(a, sym, { price: 975 })], { requestid: 'replay-1' });
     s.emit('POST /order', payload);
     s.emit('POST /order', payload); // the same Authorization again, within the nonce window
@@ -254,7 +246,7 @@ describe('over the socket (§2.7, §4.2)', () => {
   });
 
   it('stale and future nonces, a string nonce, a wrong HMAC, another user’s secret, no or forged Authorization: auth_error 401', async () => {
-    const { s, replies } = await socketOf();
+    const { s, seen: replies } = await socketOf();
     const body = () => [order(a, sym, { price: 974 })];
     const uri = '/order';
     const withHeaders = (p: Record<string, any>, h: Record<string, unknown>) => ({ ...p, headers: { ...p.headers, ...h } });
@@ -291,7 +283,7 @@ describe('over the socket (§2.7, §4.2)', () => {
     const [mine] = await b.client.createOrders(sym, [order(b, sym, { price: 990 })]);
     const uuid = mine!.uuid;
     const before = JSON.stringify(net.exchange.engine.order(b.userid, uuid));
-    const { s, replies } = await socketOf(a); // registered as A
+    const { s, seen: replies } = await socketOf(a); // registered as A
     const bSide = await socketOf(b); // B's own registered socket
     const attempts: [string, string, unknown][] = [
       ['GET', `/order/${uuid}`, undefined],
@@ -331,7 +323,7 @@ describe('over the socket (§2.7, §4.2)', () => {
     expect(byId('iso-forged')).toMatchObject([{ event: 'auth_error', payload: { status: 401 } }]);
     expect(byId('iso-all').map((r) => r.event)).toEqual(['order_del_all']);
     // nothing of A's requests reached B's socket, and B's order is as it was
-    expect(bSide.replies.filter((r) => JSON.stringify(r.payload).includes(uuid))).toEqual([]);
+    expect(bSide.seen.filter((r) => JSON.stringify(r.payload).includes(uuid))).toEqual([]);
     expect(JSON.stringify(net.exchange.engine.order(b.userid, uuid))).toBe(before);
     expect(await b.client.getOrder(sym, uuid)).toMatchObject({ status: 'open', price: 990 });
   });

@@ -3,8 +3,8 @@
 // answered with an order_error 404/405 instead of silence; GET /unregister stopping a socket's private events.
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fund, newUser, order, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
-import { barrier, connectSocket, emitSigned, once, record, registerSocket, signedPayload, unregisterSocket, type SocketReply } from './helpers/socket';
+import { fundedPair, order, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { barrier, emitSigned, once, recordingSocket, registerSocket, signedPayload, unregisterSocket, type SocketReply } from './helpers/socket';
 
 let net: TestNet;
 let a: TestUser;
@@ -14,9 +14,7 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   net = await startTestNet();
-  [a, b] = await Promise.all([newUser(net), newUser(net)]);
-  await fund(net, a);
-  await fund(net, b);
+  [a, b] = await fundedPair(net);
   sym = net.symbols[0]!;
 });
 afterAll(async () => {
@@ -24,13 +22,7 @@ afterAll(async () => {
   await stopTestNet(net);
 });
 
-async function socketOf(u?: TestUser): Promise<{ s: Socket; seen: SocketReply[] }> {
-  const s = await connectSocket(net.url);
-  sockets.push(s);
-  const seen = record(s);
-  if (u) await registerSocket(s, u);
-  return { s, seen };
-}
+const socketOf = (u?: TestUser) => recordingSocket(net.url, sockets, u);
 
 const events = (seen: SocketReply[]) => seen.map((r) => r.event);
 

@@ -7,7 +7,7 @@ import { socketHmacAuthorization } from '../../main/coinpit/auth';
 import { sharedSecret } from '../../main/coinpit/ecdh';
 import type { Feed } from '../../main/coinpit/feed';
 import type { Order } from '../../main/coinpit/types';
-import { faucet, fund, mine, newUser, nextEvent, order, post, rawRequest, setIndex, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
+import { faucet, fundedPair, mine, nextEvent, order, post, rawRequest, setIndex, startTestNet, stopTestNet, type TestNet, type TestUser } from './helpers/localnet';
 
 let net: TestNet;
 let a: TestUser;
@@ -18,9 +18,7 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   net = await startTestNet();
-  [a, b] = await Promise.all([newUser(net), newUser(net)]);
-  await fund(net, a);
-  await fund(net, b);
+  [a, b] = await fundedPair(net);
   sym = net.symbols[0]!;
 });
 afterAll(async () => {

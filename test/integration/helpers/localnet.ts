@@ -108,6 +108,14 @@ export function txOf(hex: string): Transaction {
   return Transaction.fromHex(hex);
 }
 
+/** Two new users, each with margin: what most exchange tests start from. */
+export async function fundedPair(net: TestNet): Promise<[TestUser, TestUser]> {
+  const [a, b] = await Promise.all([newUser(net), newUser(net)]);
+  await fund(net, a);
+  await fund(net, b);
+  return [a, b];
+}
+
 export function order(user: TestUser, symbol: string, o: Partial<OrderRequest> = {}): OrderRequest {
   return {
     clientid: randomUUID(),

@@ -23,6 +23,18 @@ export function connectSocket(url: string, opts: { transports?: string[] } = {})
   });
 }
 
+/**
+ * A connected socket that records its replies (`seen`), registered for `user` when given; it is added to `open`
+ * so that the test file can disconnect every socket it made.
+ */
+export async function recordingSocket(url: string, open: Socket[], user?: TestUser): Promise<{ s: Socket; seen: SocketReply[] }> {
+  const s = await connectSocket(url);
+  open.push(s);
+  const seen = record(s);
+  if (user) await registerSocket(s, user);
+  return { s, seen };
+}
+
 /** Records every event of `events` in arrival order. */
 export function record(s: Socket, events: readonly string[] = REPLY_EVENTS): SocketReply[] {
   const seen: SocketReply[] = [];
