@@ -1,6 +1,6 @@
 // Account reads (PROTOCOL §3.3, §8.12): account, positions, P&L, executions, margin.
-import type { Reply, Route, RouteContext } from '../router';
-import { caller, cursor, type RouteDeps } from './common';
+import type { Route, RouteContext } from '../router';
+import { caller, cursor, durableReply, type RouteDeps } from './common';
 
 export function accountRoutes(deps: RouteDeps): Route[] {
   const ex = deps.exchange;
@@ -9,9 +9,7 @@ export function accountRoutes(deps: RouteDeps): Route[] {
     patterns: [pattern],
     access: 'read',
     write: false,
-    handler: async (ctx): Promise<Reply> => {
-      return { body: await ex.durableRead(() => f(caller(ctx).userid, ctx)) };
-    },
+    handler: (ctx) => durableReply(ex, () => f(caller(ctx).userid, ctx)),
   });
   return [
     get('/account', (u) => ex.account(u)),

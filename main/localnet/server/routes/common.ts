@@ -1,6 +1,6 @@
 // Helpers shared by the route modules.
 import type { Exchange } from '../../exchange';
-import { HttpError, type Caller, type RouteContext } from '../router';
+import { HttpError, type Caller, type Reply, type RouteContext } from '../router';
 
 export interface RouteDeps {
   exchange: Exchange;
@@ -27,3 +27,12 @@ export function knownSymbol(ex: Exchange, symbol: string | undefined): string {
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A read reply that shows only durable state (exchange.ts: nothing is published before it is durable): the body is
+ * taken now and sent once everything applied so far is fsynced; at once when nothing is pending.
+ */
+export function durableReply(ex: Exchange, read: () => unknown): Reply | Promise<Reply> {
+  const out = ex.durableRead(read);
+  return out instanceof Promise ? out.then((body) => ({ body })) : { body: out };
+}

@@ -4,7 +4,7 @@ import { verifyMessage } from '../../../coinpit/message';
 import type { ApiKeyRecord } from '../../../coinpit/types';
 import { LOCAL_NETWORK } from '../users';
 import { HttpError, type Route } from '../router';
-import { caller, isObject, type RouteDeps } from './common';
+import { caller, durableReply, isObject, type RouteDeps } from './common';
 
 const REGISTRATION_WINDOW_MS = 10 * 60_000;
 
@@ -72,10 +72,7 @@ export function keyRoutes(deps: RouteDeps): Route[] {
       patterns: ['/account/apikey'],
       access: 'hmac',
       write: false,
-      handler: async (ctx) => {
-        const userid = caller(ctx).userid;
-        return { body: await ex.durableRead(() => ex.users.listApiKeys(userid).filter((k) => k.revokedAt === undefined).map(record)) };
-      },
+      handler: (ctx) => durableReply(ex, () => ex.users.listApiKeys(caller(ctx).userid).filter((k) => k.revokedAt === undefined).map(record)),
     },
     {
       method: 'DELETE',

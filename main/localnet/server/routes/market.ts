@@ -1,7 +1,7 @@
 // Public market data (PROTOCOL §3, §8.12): config, instruments, bands, specs, info, book, trades, candles.
 import type { Config } from '../../../coinpit/types';
 import { HttpError, type Route, type RouteContext } from '../router';
-import { knownSymbol, type RouteDeps } from './common';
+import { durableReply, knownSymbol, type RouteDeps } from './common';
 
 /** The engine's config with the chain API bases pointing at this server (§9). */
 export function publicConfig(deps: RouteDeps): Config {
@@ -14,19 +14,13 @@ export function publicConfig(deps: RouteDeps): Config {
 
 export function marketRoutes(deps: RouteDeps): Route[] {
   const ex = deps.exchange;
-  /**
-   * Every read shows only durable state (exchange.ts: nothing is published before it is durable): the body is
-   * taken now and sent once the journal has synced everything applied so far; no wait when nothing is pending.
-   */
+  // every read shows only durable state (durableReply)
   const get = (patterns: string[], read: (ctx: RouteContext) => unknown): Route => ({
     method: 'GET',
     patterns,
     access: 'public',
     write: false,
-    handler: (ctx) => {
-      const out = ex.durableRead(() => read(ctx));
-      return out instanceof Promise ? out.then((body) => ({ body })) : { body: out };
-    },
+    handler: (ctx) => durableReply(ex, () => read(ctx)),
   });
   return [
     get(['/all/config'], () => ({ config: publicConfig(deps), instruments: ex.engine.instruments() })),

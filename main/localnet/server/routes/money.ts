@@ -1,6 +1,6 @@
 // Money movement (PROTOCOL §6, §8.8–8.10) on both path families. HMAC only: an API key (SIGN) gets 403.
 import { HttpError, type Route } from '../router';
-import { caller, type RouteDeps } from './common';
+import { caller, durableReply, type RouteDeps } from './common';
 
 export function moneyRoutes(deps: RouteDeps): Route[] {
   const ex = deps.exchange;
@@ -37,18 +37,14 @@ export function moneyRoutes(deps: RouteDeps): Route[] {
       patterns: ['/account/withdrawtx', '/withdrawtx'],
       access: 'hmac',
       write: false,
-      handler: async (ctx) => {
-        return { body: await ex.durableRead(() => ex.recoveryTx(caller(ctx).userid, 'withdraw')) };
-      },
+      handler: (ctx) => durableReply(ex, () => ex.recoveryTx(caller(ctx).userid, 'withdraw')),
     },
     {
       method: 'GET',
       patterns: ['/account/recoverytx'],
       access: 'hmac',
       write: false,
-      handler: async (ctx) => {
-        return { body: await ex.durableRead(() => ex.recoveryTx(caller(ctx).userid, 'recovery')) };
-      },
+      handler: (ctx) => durableReply(ex, () => ex.recoveryTx(caller(ctx).userid, 'recovery')),
     },
     {
       method: 'POST',

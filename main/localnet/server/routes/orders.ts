@@ -2,7 +2,7 @@
 // `/contract/:symbol/order/open…` table and the instrument-less `/order…` paths. A user only ever sees and
 // touches their own orders: any other uuid is 404.
 import { HttpError, type Reply, type Route, type RouteContext } from '../router';
-import { caller, cursor, isObject, knownSymbol, type RouteDeps } from './common';
+import { caller, cursor, durableReply, isObject, knownSymbol, type RouteDeps } from './common';
 
 export function orderRoutes(deps: RouteDeps): Route[] {
   const ex = deps.exchange;
@@ -77,26 +77,21 @@ export function orderRoutes(deps: RouteDeps): Route[] {
     event: 'order_del_all',
     socketPayload: { requestid: ctx.requestid },
   });
-  /** Reads show only durable state: taken now, sent once everything applied so far is durable (market.ts). */
-  const read = (_ctx: RouteContext, f: () => unknown): Reply | Promise<Reply> => {
-    const out = ex.durableRead(f);
-    return out instanceof Promise ? out.then((body) => ({ body })) : { body: out };
-  };
   const sym = (ctx: RouteContext): string => knownSymbol(ex, ctx.params.symbol);
 
   return [
     // ---- official table
-    { method: 'GET', patterns: ['/contract/:symbol/order/open'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.openOrders(userid(ctx), sym(ctx))) },
+    { method: 'GET', patterns: ['/contract/:symbol/order/open'], access: 'read', write: false, handler: (ctx) => durableReply(ex, () => ex.engine.openOrders(userid(ctx), sym(ctx))) },
     { method: 'POST', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => place(ctx, sym(ctx)) },
     { method: 'PUT', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => update(ctx, sym(ctx)) },
     { method: 'PATCH', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => patch(ctx, sym(ctx)) },
     { method: 'DELETE', patterns: ['/contract/:symbol/order/open'], access: 'trade', write: true, handler: (ctx) => cancelAll(ctx, sym(ctx)) },
     { method: 'DELETE', patterns: ['/contract/:symbol/order/open/:uuid'], access: 'trade', write: true, handler: (ctx) => cancelOne(ctx, sym(ctx)) },
-    { method: 'GET', patterns: ['/contract/:symbol/order/closed'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.closedOrders(userid(ctx), sym(ctx), cursor(ctx))) },
-    { method: 'GET', patterns: ['/contract/:symbol/order/cancelled'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.cancelledOrders(userid(ctx), sym(ctx), cursor(ctx))) },
-    { method: 'GET', patterns: ['/contract/:symbol/order/:uuid'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ownOrder(ctx, sym(ctx))) },
+    { method: 'GET', patterns: ['/contract/:symbol/order/closed'], access: 'read', write: false, handler: (ctx) => durableReply(ex, () => ex.engine.closedOrders(userid(ctx), sym(ctx), cursor(ctx))) },
+    { method: 'GET', patterns: ['/contract/:symbol/order/cancelled'], access: 'read', write: false, handler: (ctx) => durableReply(ex, () => ex.engine.cancelledOrders(userid(ctx), sym(ctx), cursor(ctx))) },
+    { method: 'GET', patterns: ['/contract/:symbol/order/:uuid'], access: 'read', write: false, handler: (ctx) => durableReply(ex, () => ownOrder(ctx, sym(ctx))) },
     // ---- 2017 client paths (instrument inside each order)
-    { method: 'GET', patterns: ['/order'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ex.engine.openOrders(userid(ctx), paramSymbol(ctx))) },
+    { method: 'GET', patterns: ['/order'], access: 'read', write: false, handler: (ctx) => durableReply(ex, () => ex.engine.openOrders(userid(ctx), paramSymbol(ctx))) },
     { method: 'POST', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => place(ctx, paramSymbol(ctx)) },
     { method: 'PUT', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => update(ctx) },
     { method: 'PATCH', patterns: ['/order'], access: 'trade', write: true, handler: (ctx) => patch(ctx, paramSymbol(ctx)) },
@@ -114,6 +109,6 @@ export function orderRoutes(deps: RouteDeps): Route[] {
       },
     },
     { method: 'DELETE', patterns: ['/order/:uuid'], access: 'trade', write: true, handler: (ctx) => cancelOne(ctx) },
-    { method: 'GET', patterns: ['/order/:uuid'], access: 'read', write: false, handler: (ctx) => read(ctx, () => ownOrder(ctx)) },
+    { method: 'GET', patterns: ['/order/:uuid'], access: 'read', write: false, handler: (ctx) => durableReply(ex, () => ownOrder(ctx)) },
   ];
 }
