@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateWif, identity } from '../../../main/coinpit/identity';
-import type { OrderRequest } from '../../../main/coinpit/types';
+import { req } from './engine-helpers';
 import { Exchange } from '../../../main/localnet/exchange';
 import type { Reply, Route, RouteContext } from '../../../main/localnet/server/router';
 import { marketRoutes } from '../../../main/localnet/server/routes/market';
@@ -51,20 +51,6 @@ const turns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
-let cid = 0;
-const order = (userid: string, symbol: string, o: Partial<OrderRequest>): OrderRequest => ({
-  clientid: `durable-read-${++cid}`,
-  userid,
-  instrument: symbol,
-  side: 'buy',
-  quantity: 1,
-  orderType: 'LMT',
-  price: 999,
-  stopPrice: 5,
-  targetPrice: 'NONE',
-  ...o,
-});
-
 async function setUp(): Promise<{ ex: Exchange; routes: Route[]; sym: string; a: string; b: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'durable-read-'));
   dirs.push(dataDir);
@@ -103,13 +89,13 @@ const READS = ['/all/config', '/all/info', '/all/band', '/all/spec', '/contract/
 describe('durable reads', () => {
   it('a market read issued right after a write is answered only once that write is fsynced, showing it', async () => {
     const { ex, routes, sym, a, b } = await setUp();
-    await ex.placeOrders(a, [order(a, sym, { price: 1000 })], { symbol: sym }); // resting bid, durable
+    await ex.placeOrders(a, [req(a, sym, { price: 1000 })], { symbol: sym }); // resting bid, durable
     const io = gateSyncs(ex);
     const entriesBefore = ex.journalStats.entries;
 
     // b's sell crosses a's bid: a trade, a candle, an emptied book; its journal entry is now being fsynced
     let written = false;
-    const write = ex.placeOrders(b, [order(b, sym, { side: 'sell', price: 1000 })], { symbol: sym }).then(() => (written = true));
+    const write = ex.placeOrders(b, [req(b, sym, { side: 'sell', price: 1000 })], { symbol: sym }).then(() => (written = true));
     let released = false;
     const answers = new Map<string, { body: unknown; afterRelease: boolean }>();
     const pending = READS.map(async (pattern) => {
@@ -168,7 +154,7 @@ describe('durable reads', () => {
 
   it('with nothing pending a read answers at once (synchronously, no wait for the journal)', async () => {
     const { ex, routes, sym, a } = await setUp();
-    await ex.placeOrders(a, [order(a, sym, { price: 998 })], { symbol: sym });
+    await ex.placeOrders(a, [req(a, sym, { price: 998 })], { symbol: sym });
     await ex.settled();
     for (const pattern of READS) {
       const reply = call(ex, routes, pattern, { symbol: sym });
