@@ -1238,7 +1238,7 @@ export class Engine {
 
   /** Matches `o` up to limitTick, then rests what is left. */
   private placeLimit(ctx: Ctx, m: Market, o: Ord, tick: number): void {
-    this.match(ctx, m, o, tick);
+    this.match(m, o, tick);
     if (o.status === 'open' && openQty(o) > 0) {
       o._tick = tick;
       o._prio = ++this.prio;
@@ -1249,7 +1249,7 @@ export class Engine {
 
   /** Fills inside the band only; whatever is left is cancelled. */
   private marketOrder(ctx: Ctx, m: Market, o: Ord): void {
-    if (m.band) this.match(ctx, m, o, o.side === 'buy' ? m.maxT : m.minT);
+    if (m.band) this.match(m, o, o.side === 'buy' ? m.maxT : m.minT);
     if (o.status === 'open' && openQty(o) > 0) this.cancelOrder(ctx, m, o);
   }
 
@@ -1267,8 +1267,8 @@ export class Engine {
     return lvl === null ? null : lvl.tick;
   }
 
-  /** Walks the opposite side best first, inside the band and up to limitTick, in price-time priority. */
-  private match(ctx: Ctx, m: Market, taker: Ord, limitTick: number): void {
+  /** Walks the opposite side best first, inside the band and up to limitTick, in price-time priority (in this.ctx). */
+  private match(m: Market, taker: Ord, limitTick: number): void {
     if (!m.band) return;
     const outer = this.walkMarket;
     this.walkMarket = m;
@@ -1623,7 +1623,7 @@ export class Engine {
       (taker.side === 'buy' ? m.bids : m.asks).remove(taker);
       this.touch(ctx, taker, m);
       const tick = taker._tick;
-      this.match(ctx, m, taker, tick);
+      this.match(m, taker, tick);
       if (taker.status === 'open' && openQty(taker) > 0) (taker.side === 'buy' ? m.bids : m.asks).add(taker);
       this.drain(ctx);
     }
