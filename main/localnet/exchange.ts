@@ -225,6 +225,11 @@ export class Exchange {
     return { ...this.snapStats };
   }
 
+  /** Runs `hook` just before each journal batch is written (Journal.beforeWrite); a throw fails the journal. */
+  beforeJournalWrite(hook: () => void): void {
+    this.journal.beforeWrite = hook;
+  }
+
   /** Group-commit figures of the journal (entries, write+fsync rounds, time in them). */
   get journalStats(): JournalStats {
     return this.journal.stats;

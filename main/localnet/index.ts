@@ -67,6 +67,10 @@ export async function startLocalnet(options: LocalnetOptions): Promise<Localnet>
     await exchange.close().catch(() => undefined);
     throw err;
   }
+  // commands may take effect only with their requests' replay records on file (replaylog.ts)
+  exchange.beforeJournalWrite(() => {
+    if (!replay.flush()) throw new Error('the replay log cannot be written');
+  });
   let url = '';
   const deps: RouteDeps = { exchange, baseUrl: () => url };
   const dispatcher = new Dispatcher(buildRouter(deps), exchange, {

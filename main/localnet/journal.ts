@@ -7,22 +7,37 @@
 //
 // append() resolves only after its line is written and fdatasync'ed. Appends issued while a sync is in flight
 // are batched into the next single write + sync (group commit), so throughput does not collapse to one sync per
-// command; two batches may be in flight at once (the next one's write and sync overlap the current sync). A
-// crash can only tear the last line of the last segment; open() truncates it (it was never acknowledged) and
-// load() reports it.
+// command. A batch is written to the page cache at once, on the calling thread (one write(2), no thread-pool
+// round trip), and synced in the thread pool. By default one batch is in flight at a time: measured on the
+// 2-core machines this runs on, that beats overlapping two (fewer, larger batches and fewer wake-ups: 3,700–3,850
+// orders/s against 3,150–3,450 in bench/server.ts); `maxInFlight` allows more. A crash can only tear the last
+// line of the last segment; open() truncates it (it was never acknowledged) and load() reports it.
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, constants as fsc } from 'node:fs';
+import { promises as fsp, constants as fsc, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
-/** group-commit batches in flight at once: one syncing while the next is written (and synced) */
-const MAX_IN_FLIGHT = 2;
+/** group-commit batches in flight at once, unless JournalOptions say otherwise */
+const DEFAULT_MAX_IN_FLIGHT = 1;
 const noop = (): void => undefined;
 const SEGMENT_RE = /^journal-(\d{12})\.log$/;
 const SNAPSHOT_RE = /^snapshot-(\d{12})\.json$/;
 const pad = (n: number): string => String(n).padStart(12, '0');
 const segmentName = (firstSeq: number): string => `journal-${pad(firstSeq)}.log`;
 const snapshotName = (seq: number): string => `snapshot-${pad(seq)}.json`;
+
+export interface JournalOptions {
+  /** group-commit batches written and syncing at once (≥ 1), default 1; each starts after the previous one's write */
+  maxInFlight?: number;
+}
+
+/** Writes all of `data` at the file's end (O_APPEND): a short write goes on with the rest. */
+function writeAll(fd: number, data: string): void {
+  const n = writeSync(fd, data);
+  if (n === data.length && n === Buffer.byteLength(data)) return;
+  const buf = Buffer.from(data, 'utf8');
+  for (let at = n; at < buf.length; ) at += writeSync(fd, buf, at);
+}
 
 export class JournalLockedError extends Error {
   readonly pid: number;
@@ -256,8 +271,17 @@ export class Journal {
   private closed = false;
   private failure: Error | null = null;
   private readonly counters: JournalStats = { entries: 0, batches: 0, syncMs: 0, writeMs: 0, maxBatch: 0 };
+  /**
+   * Runs just before each batch is written, after every earlier batch's write: what must be on file before
+   * those commands can be (the server's replay records). A throw fails the batch and the journal, as a failed
+   * write does.
+   */
+  beforeWrite: (() => void) | undefined;
 
-  private constructor(dir: string, token: string, fd: fsp.FileHandle, segmentStart: number, seq: number, snapSeq: number, torn: TornTail | undefined) {
+  private readonly maxInFlight: number;
+
+  private constructor(dir: string, token: string, fd: fsp.FileHandle, segmentStart: number, seq: number, snapSeq: number, torn: TornTail | undefined, opts: JournalOptions) {
+    this.maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.dir = dir;
     this.snapSeq = snapSeq;
     this.token = token;
@@ -271,7 +295,9 @@ export class Journal {
    * Opens (creating if needed) the journal in `dir` and takes its lock. Refuses with JournalLockedError when
    * another live process (or this one) holds it; a lock left by a dead process is taken over.
    */
-  static async open(dir: string): Promise<Journal> {
+  static async open(dir: string, opts: JournalOptions = {}): Promise<Journal> {
+    const { maxInFlight = DEFAULT_MAX_IN_FLIGHT } = opts;
+    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${String(maxInFlight)}`);
     const abs = path.resolve(dir);
     await fsp.mkdir(abs, { recursive: true });
     const token = await acquireLock(abs);
@@ -303,7 +329,7 @@ export class Journal {
       const fd = await fsp.open(segPath, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT);
       await fd.sync();
       await fsyncDir(abs);
-      return new Journal(abs, token, fd, segmentStart, lastSeq, snapSeq, torn);
+      return new Journal(abs, token, fd, segmentStart, lastSeq, snapSeq, torn, opts);
     } catch (err) {
       await releaseLock(abs, token);
       throw err;
@@ -479,9 +505,9 @@ export class Journal {
     return run;
   }
 
-  /** Starts batches of the pending appends: at most MAX_IN_FLIGHT at a time, none while an exclusive op holds. */
+  /** Starts batches of the pending appends: at most maxInFlight at a time, none while an exclusive op holds. */
   private pump(): void {
-    while (this.pending.length > 0 && this.inFlight < MAX_IN_FLIGHT && this.holds === 0) this.startBatch();
+    while (this.pending.length > 0 && this.inFlight < this.maxInFlight && this.holds === 0) this.startBatch();
   }
 
   /** Writes and syncs everything pending, however many batches that takes. */
@@ -494,8 +520,8 @@ export class Journal {
 
   /**
    * One group-commit batch: every pending line in one write, then an fdatasync. Writes are chained, so lines
-   * reach the file in append order; a batch's sync may overlap the next batch's write and sync (pipelining hides
-   * the thread-pool round trips), but acknowledgements go strictly in order, each only after its own sync.
+   * reach the file in append order; with maxInFlight > 1 a batch's sync may overlap the next batch's write and
+   * sync, but acknowledgements go strictly in order, each only after its own sync.
    */
   private startBatch(): void {
     const batch = this.pending;
@@ -505,7 +531,8 @@ export class Journal {
     const data = batch.length === 1 ? batch[0]!.line : batch.map((p) => p.line).join('');
     const write = this.written.then(() => {
       if (this.failure) throw new Error(`journal failed earlier: ${this.failure.message}`);
-      return this.fd.write(data);
+      this.beforeWrite?.();
+      this.appendToFile(data);
     });
     // a failed write poisons the journal before any later write runs (they chain on `written`, set after this)
     const wrote = write.then(
@@ -539,6 +566,11 @@ export class Journal {
       }
       this.pump();
     });
+  }
+
+  /** One write(2) of a batch to the page cache (the caller's thread: no thread-pool round trip for it). */
+  private appendToFile(data: string): void {
+    writeAll(this.fd.fd, data);
   }
 
   private fail(err: unknown): void {

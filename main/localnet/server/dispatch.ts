@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   log?: (line: string) => void;
 }
 
+export const REPLAY_UNAVAILABLE = 'Replay log unavailable: signed requests are refused until the server can write it';
+
 export class Dispatcher {
   readonly replay: ReplayLog;
   private readonly lookup: AuthLookup;
@@ -57,7 +59,7 @@ export class Dispatcher {
    * Signature, nonce window and replay check of a signed request (REST or socket form). A failure is a 401
    * unless `status` says otherwise (503 when the replay log cannot be written).
    */
-  authenticate(req: Incoming): { ok: true; caller: Caller } | { ok: false; error: string; status?: number } {
+  authenticate(req: Incoming): { ok: true; caller: Caller; replayTicket: number } | { ok: false; error: string; status?: number } {
     const receivedMs = Date.now();
     const toleranceMs = this.opts.toleranceMs ?? DEFAULT_TOLERANCE_MS;
     // the replay check is done here, not by verifyRequest, so that it can use the durable log
@@ -91,12 +93,29 @@ export class Dispatcher {
         return { ok: false, error: `Authentication failed. Nonce ${nonce} is too close to an unclean stop of the server; sign with a nonce above ${after}` };
       }
       case 'unavailable':
-        return { ok: false, status: 503, error: 'Replay log unavailable: signed requests are refused until the server can write it' };
+        return { ok: false, status: 503, error: REPLAY_UNAVAILABLE };
     }
-    return { ok: true, caller: { userid: verdict.userid, scheme: verdict.scheme, ...(verdict.role ? { role: verdict.role } : {}) } };
+    const caller: Caller = { userid: verdict.userid, scheme: verdict.scheme, ...(verdict.role ? { role: verdict.role } : {}) };
+    return { ok: true, caller, replayTicket: this.replay.ticket };
+  }
+
+  /**
+   * True once the replay record of a request authenticated with `replayTicket` is on file (ReplayLog): call it
+   * before answering. A command's record is written with its journal batch; this writes the others' (reads,
+   * refusals) now.
+   */
+  replayRecorded(replayTicket: number): boolean {
+    return this.replay.writtenThrough(replayTicket);
   }
 
   async handle(req: Incoming): Promise<Outcome> {
+    let replayTicket: number | undefined;
+    const out = await this.process(req, (ticket) => (replayTicket = ticket));
+    if (replayTicket === undefined || this.replayRecorded(replayTicket)) return out;
+    return { ok: false, status: 503, error: REPLAY_UNAVAILABLE, caller: out.caller, route: out.route };
+  }
+
+  private async process(req: Incoming, authenticated: (replayTicket: number) => void): Promise<Outcome> {
     let route: Route | undefined;
     let caller: Caller | undefined;
     try {
@@ -115,6 +134,7 @@ export class Dispatcher {
       if (route.access !== 'public') {
         const verdict = this.authenticate({ ...req, method });
         if (!verdict.ok) return { ok: false, status: verdict.status ?? 401, error: verdict.error, route };
+        authenticated(verdict.replayTicket);
         caller = verdict.caller;
         req.onCaller?.(caller);
         if (caller.scheme === 'SIGN') {

@@ -7,9 +7,12 @@
 // tolerance ahead of the server clock, so that rule would have to refuse every nonce below start + tolerance,
 // i.e. every honest request for the first 10 s after each start; the log refuses exactly the replays.
 //
-// Durability: each record is one write(2) to an O_APPEND file, so it is in the kernel before the request is
-// answered and survives the process being killed; it is not fsync'ed, because a machine crash is followed by a
-// reboot longer than the window the record protects (nonce + tolerance). A record that cannot be read back (a torn
+// Durability: a record reaches the file (write(2) to an O_APPEND file, so it survives the process being killed)
+// before its request can have an effect that outlives the process: the journal writes the queued records just
+// before each batch of commands (Journal.beforeWrite), and the dispatcher makes sure a request's own record is
+// written before answering it (writtenThrough). Records queued together go out in one write, so a stream of
+// commands costs one write per journal batch, not one per request. Records are not fsync'ed, because a machine
+// crash is followed by a reboot longer than the window the record protects (nonce + tolerance). A record that cannot be read back (a torn
 // or garbled line) makes start-up refuse every nonce whose window could overlap that file's last write, instead of
 // forgetting it. Layout of the directory:
 //   replay-<period>.log   JSON lines [expiresAtMs, userid, hash]; period = floor(receivedMs / periodMs); files two
@@ -50,6 +53,13 @@ export class ReplayLog {
   private barrier = Number.NEGATIVE_INFINITY;
   private fd: number | undefined;
   private period = Number.NaN;
+  /** records accepted but not yet written, as JSON lines */
+  private queued = '';
+  /** records queued since start-up; those up to `writtenCount` are in the file */
+  private queuedCount = 0;
+  private writtenCount = 0;
+  /** when the newest queued record was received: a flush writes into that time's file */
+  private queuedAtMs = 0;
   private failing = false;
   private closed = false;
 
@@ -90,15 +100,45 @@ export class ReplayLog {
 
   /**
    * Records a verified pair whose window ends at `expiresAtMs` (nonce + tolerance). Anything but 'accepted' means
-   * the request must be refused. The record is written before this returns.
+   * the request must be refused. The record is queued: it is written by the next flush(), which the request must
+   * not outrun (see `ticket`). While the log is failing, the record is written at once, and a failed write
+   * refuses the request.
    */
   accept(userid: string, authorization: string, expiresAtMs: number, nowMs: number): ReplayVerdict {
     if (expiresAtMs <= this.barrier) return 'restarted';
     const hash = hashOf(authorization);
+    // remembered in memory even if the write fails: the same header stays refused in this process either way
     const outcome = this.memory.accept(userid, hash, expiresAtMs, nowMs);
     if (outcome !== 'accepted' || this.dir === undefined) return outcome;
-    // Remembered in memory even if the write fails: the same header stays refused in this process either way.
-    return this.append(`${JSON.stringify([expiresAtMs, userid, hash])}\n`, nowMs) ? 'accepted' : 'unavailable';
+    const before = this.queued.length;
+    this.queued += `${JSON.stringify([expiresAtMs, userid, hash])}\n`;
+    this.queuedCount++;
+    this.queuedAtMs = nowMs;
+    if (!this.failing && !this.closed) return 'accepted';
+    if (this.flush()) return 'accepted';
+    // this request is refused, so its record need not reach the file; earlier ones stay queued for a retry
+    this.queued = this.queued.slice(0, before);
+    this.queuedCount--;
+    return 'unavailable';
+  }
+
+  /** The number of records accepted so far: pass it to writtenThrough() before answering the request. */
+  get ticket(): number {
+    return this.queuedCount;
+  }
+
+  /** True once every record up to `ticket` is in the file, writing the queued ones now if needed. */
+  writtenThrough(ticket: number): boolean {
+    return this.writtenCount >= ticket || this.flush();
+  }
+
+  /** Writes every queued record in one write. False when that failed; they stay queued for the next flush. */
+  flush(): boolean {
+    if (this.queued === '') return true;
+    if (!this.append(this.queued, this.queuedAtMs)) return false;
+    this.queued = '';
+    this.writtenCount = this.queuedCount;
+    return true;
   }
 
   /** 'restarted' refuses pairs whose window ends at or before this (−Infinity: none); nonces above this − tolerance pass. */
@@ -106,8 +146,9 @@ export class ReplayLog {
     return this.barrier;
   }
 
-  /** Closes the file; later accepts of new pairs answer 'unavailable'. Idempotent. */
+  /** Writes what is queued and closes the file; later accepts of new pairs answer 'unavailable'. Idempotent. */
   close(): void {
+    if (!this.closed) this.flush();
     this.closed = true;
     this.closeFile();
   }
@@ -122,14 +163,14 @@ export class ReplayLog {
     this.fd = undefined;
   }
 
-  private append(line: string, nowMs: number): boolean {
+  private append(text: string, nowMs: number): boolean {
     if (this.closed) return false;
     try {
       const period = Math.floor(nowMs / this.periodMs);
       if (this.fd === undefined || period !== this.period) this.rotate(period);
-      // one write of a short line to an O_APPEND file: never interleaved, complete unless the machine dies
-      const n = writeSync(this.fd!, line);
-      const bytes = Buffer.byteLength(line);
+      // one write of a few short lines to an O_APPEND file: never interleaved, complete unless the machine dies
+      const n = writeSync(this.fd!, text);
+      const bytes = Buffer.byteLength(text);
       if (n !== bytes) throw new Error(`short write (${n} of ${bytes} bytes)`);
       if (this.failing) this.log('replay log: writing again');
       this.failing = false;

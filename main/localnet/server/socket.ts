@@ -12,7 +12,7 @@ import { Server as IoServer, type Socket } from 'socket.io';
 import type { Config, State } from '../../coinpit/types';
 import { insightTxEvent } from '../chain/insight';
 import type { Exchange, ExchangeEvent } from '../exchange';
-import type { Dispatcher } from './dispatch';
+import { REPLAY_UNAVAILABLE, type Dispatcher } from './dispatch';
 import { BODY_LIMIT } from './http';
 import { payloadBytes, requestEvent } from './socketinput';
 
@@ -185,6 +185,7 @@ export function createSocketServer(opts: SocketOptions): SocketServer {
     if (method === 'GET' && (uri === '/register' || uri === '/unregister')) {
       const v = opts.dispatcher.authenticate(req);
       if (!v.ok) return authError(v.error);
+      if (!opts.dispatcher.replayRecorded(v.replayTicket)) return authError(REPLAY_UNAVAILABLE);
       const claimed = isObject(p.body) ? p.body.userid : undefined;
       if (claimed !== undefined && claimed !== v.caller.userid) return authError('Authentication failed. userid does not match the signature');
       if (uri === '/register') {

@@ -1,6 +1,7 @@
-// Pipelined group commit of the journal (main/localnet/journal.ts): two batches may be in flight, the next one's
-// write and sync overlapping the current sync, yet every append is acknowledged only after its own fdatasync and
-// strictly in order, a failure refuses everything after it, and snapshots never interleave with batches.
+// Group commit of the journal (main/localnet/journal.ts): one batch in flight by default; with maxInFlight 2 the
+// next batch's write and sync overlap the current sync, yet every append is acknowledged only after its own
+// fdatasync and strictly in order, a failure refuses everything after it, and snapshots never interleave with
+// batches.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,17 +36,18 @@ function gate(): Gate {
   return { open, fail, promise };
 }
 
-/** Replaces the journal's file handle: every datasync waits for its own gate; writes are counted. */
+/** Every datasync of the journal waits for its own gate; batch writes are recorded. */
 function instrument(j: Journal): { syncs: Gate[]; writes: string[]; restore(): void } {
-  const internals = j as unknown as { fd: FileHandle };
+  const internals = j as unknown as { fd: FileHandle; appendToFile(data: string): void };
   const real = internals.fd;
   const syncs: Gate[] = [];
   const writes: string[] = [];
+  const appendToFile = internals.appendToFile;
+  internals.appendToFile = function (this: Journal, data: string) {
+    writes.push(data);
+    appendToFile.call(this, data);
+  };
   internals.fd = Object.assign(Object.create(real) as FileHandle, {
-    write: (data: string) => {
-      writes.push(data);
-      return real.write(data);
-    },
     datasync: async () => {
       const g = gate();
       syncs.push(g);
@@ -53,7 +55,14 @@ function instrument(j: Journal): { syncs: Gate[]; writes: string[]; restore(): v
       return real.datasync();
     },
   });
-  return { syncs, writes, restore: () => (internals.fd = real) };
+  return {
+    syncs,
+    writes,
+    restore: () => {
+      internals.fd = real;
+      internals.appendToFile = appendToFile;
+    },
+  };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -65,8 +74,32 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 describe('journal pipelining', () => {
-  it('overlaps two batches but acknowledges in order, each after its own sync', async () => {
+  it('by default one batch is in flight: the next is written once the previous one is acknowledged', async () => {
     const j = await Journal.open(tempDir());
+    const io = instrument(j);
+    const a = j.append({ n: 1 });
+    await until(() => io.syncs.length === 1);
+    const b = j.append({ n: 2 });
+    const c = j.append({ n: 3 });
+    await tick();
+    await tick();
+    expect(io.writes).toHaveLength(1); // 2 and 3 wait, together
+    io.syncs[0]!.open();
+    expect(await a).toBe(1);
+    await until(() => io.syncs.length === 2);
+    expect(io.writes.map((w) => w.split('\n').filter(Boolean).map((l) => JSON.parse(l).seq))).toEqual([[1], [2, 3]]);
+    io.syncs[1]!.open();
+    expect(await Promise.all([b, c])).toEqual([2, 3]);
+    io.restore();
+    await j.close();
+  });
+
+  it('refuses a maxInFlight below 1', async () => {
+    await expect(Journal.open(tempDir(), { maxInFlight: 0 })).rejects.toThrow(/maxInFlight/);
+  });
+
+  it('overlaps two batches but acknowledges in order, each after its own sync', async () => {
+    const j = await Journal.open(tempDir(), { maxInFlight: 2 });
     const io = instrument(j);
     const acked: number[] = [];
     const a = j.append({ n: 1 }).then((s) => acked.push(s));
@@ -95,7 +128,7 @@ describe('journal pipelining', () => {
   });
 
   it('a failed sync refuses its batch and the overlapping one, and everything after', async () => {
-    const j = await Journal.open(tempDir());
+    const j = await Journal.open(tempDir(), { maxInFlight: 2 });
     const io = instrument(j);
     const a = j.append({ n: 1 });
     await until(() => io.syncs.length === 1);
@@ -106,6 +139,32 @@ describe('journal pipelining', () => {
     await expect(a).rejects.toThrow('EIO on sync');
     await expect(b).rejects.toThrow(/journal failed earlier: EIO on sync/);
     await expect(j.append({ n: 3 })).rejects.toThrow(/failed earlier/);
+    io.restore();
+    await j.close();
+  });
+
+  it('beforeWrite runs before each batch is written, after the previous batch was; a throw refuses the batch and all after', async () => {
+    const j = await Journal.open(tempDir(), { maxInFlight: 2 });
+    const io = instrument(j);
+    const seen: number[] = []; // batches written when the hook ran
+    let refuse = false;
+    j.beforeWrite = () => {
+      seen.push(io.writes.length);
+      if (refuse) throw new Error('replay log cannot be written');
+    };
+    const a = j.append({ n: 1 });
+    await until(() => io.syncs.length === 1);
+    const b = j.append({ n: 2 });
+    await until(() => io.syncs.length === 2);
+    expect(seen).toEqual([0, 1]);
+    io.syncs[0]!.open();
+    io.syncs[1]!.open();
+    await Promise.all([a, b]);
+    refuse = true;
+    await expect(j.append({ n: 3 })).rejects.toThrow('replay log cannot be written');
+    expect(seen).toEqual([0, 1, 2]);
+    expect(io.writes).toHaveLength(2); // the refused batch was not written
+    await expect(j.append({ n: 4 })).rejects.toThrow(/failed earlier: replay log cannot be written/);
     io.restore();
     await j.close();
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -205,15 +205,19 @@ describe('Journal', () => {
   });
 
   it('stops acknowledging after a failed write', async () => {
-    const j = await Journal.open(tempDir());
+    const dir = tempDir();
+    const j = await Journal.open(dir);
     await j.append({ ok: 1 });
-    const internals = j as unknown as { fd: { write: () => Promise<never> } };
+    // the segment's descriptor swapped for a read-only one: the next write(2) fails (EBADF)
+    const internals = j as unknown as { fd: { fd: number } };
     const realFd = internals.fd;
-    internals.fd = Object.assign(Object.create(realFd), { write: () => Promise.reject(new Error('disk full')) });
-    await expect(j.append({ ok: 2 })).rejects.toThrow('disk full');
-    await expect(j.append({ ok: 3 })).rejects.toThrow(/failed earlier: disk full/);
+    const readOnly = openSync(path.join(dir, readdirSync(dir).find((n) => n.startsWith('journal-'))!), 'r');
+    internals.fd = Object.create(realFd, { fd: { value: readOnly } }) as never;
+    await expect(j.append({ ok: 2 })).rejects.toThrow(/EBADF/);
+    await expect(j.append({ ok: 3 })).rejects.toThrow(/failed earlier: EBADF/);
     await expect(j.snapshot({})).rejects.toThrow(/failed earlier/);
     internals.fd = realFd as never;
+    closeSync(readOnly);
     await j.close();
   });
 

@@ -1,7 +1,7 @@
 // ReplayLog (main/localnet/server/replaylog.ts): accepted signatures survive a reopen of the same directory,
 // expire with their window, old files are deleted, a damaged file refuses the windows it may have covered, and a
 // log that cannot be written refuses instead of forgetting.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,9 +72,12 @@ describe('ReplayLog', () => {
     const p = a.periodMs;
     expect(p).toBeGreaterThanOrEqual(2 * TOL);
     a.accept(USER, AUTH, T0 + TOL, T0);
+    expect(a.flush()).toBe(true);
     a.accept(USER, OTHER, T0 + p + TOL, T0 + p);
+    expect(a.flush()).toBe(true);
     expect(files(dir)).toHaveLength(2);
     a.accept(USER, `${OTHER}x`, T0 + 2 * p + TOL, T0 + 2 * p);
+    expect(a.flush()).toBe(true);
     expect(files(dir)).toHaveLength(2); // the first period's file is gone
     a.close();
     const b = open(dir, T0 + 4 * p);
@@ -134,6 +137,48 @@ describe('ReplayLog', () => {
     expect(a.accept(USER, AUTH, T0 + TOL, T0)).toBe('unavailable');
     // still remembered in this process
     expect(a.accept(USER, AUTH, T0 + TOL, T0)).toBe('replayed');
+  });
+
+  it('records wait in a queue until a flush writes them all at once; writtenThrough(ticket) flushes only if needed', () => {
+    const dir = tmp();
+    const a = open(dir, T0);
+    const text = (): string => files(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    expect(a.ticket).toBe(0);
+    expect(a.accept(USER, AUTH, T0 + TOL, T0)).toBe('accepted');
+    const first = a.ticket;
+    expect(a.accept(USER, OTHER, T0 + TOL, T0 + 1)).toBe('accepted');
+    expect(a.ticket).toBe(first + 1);
+    expect(text()).toBe('');
+    expect(a.writtenThrough(first)).toBe(true);
+    expect(text().split('\n')).toHaveLength(3); // both records and the final newline
+    // nothing is queued: a written ticket needs no write, so it holds even once the file is closed
+    a.close();
+    expect(a.writtenThrough(first + 1)).toBe(true);
+  });
+
+  it('a failed flush keeps its records queued, refuses new requests meanwhile, and writes the kept ones once it can', () => {
+    const root = tmp();
+    const dir = join(root, 'replay');
+    const a = open(dir, T0);
+    const p = a.periodMs;
+    expect(a.accept(USER, AUTH, T0 + TOL, T0)).toBe('accepted'); // ran: its record must reach the file
+    // the next period's file cannot be created: the directory has become a plain file
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, '');
+    expect(a.accept(USER, OTHER, T0 + p + TOL, T0 + p)).toBe('accepted');
+    expect(a.flush()).toBe(false);
+    expect(a.writtenThrough(a.ticket)).toBe(false);
+    expect(a.accept(USER, `${OTHER}x`, T0 + p + TOL, T0 + p + 1)).toBe('unavailable'); // refused: never ran
+    rmSync(dir);
+    mkdirSync(dir);
+    expect(a.accept(USER, `${OTHER}y`, T0 + p + TOL, T0 + p + 2)).toBe('accepted'); // written at once, with the kept ones
+    a.close();
+    const records = files(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'));
+    expect(records.map((r) => (JSON.parse(r) as number[])[0])).toEqual([T0 + TOL, T0 + p + TOL, T0 + p + TOL]);
+    const b = open(dir, T0 + p + 3);
+    expect(b.accept(USER, OTHER, T0 + p + TOL, T0 + p + 3)).toBe('replayed');
+    expect(b.accept(USER, `${OTHER}y`, T0 + p + TOL, T0 + p + 3)).toBe('replayed');
+    expect(b.accept(USER, `${OTHER}x`, T0 + p + TOL, T0 + p + 3)).toBe('accepted'); // refused before, so not kept
   });
 
   it('a directory that cannot be created or read is a start-up error', () => {
