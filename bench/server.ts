@@ -1,8 +1,8 @@
 // Whole-server benchmark (issue "Benchmarks"): authenticated REST order placements per second over loopback with
 // 16 concurrent clients, and their latency. The local exchange runs in a child process (this file with --serve),
-// so the load generator does not share its event loop. Each client is one keep-alive connection with one request
-// in flight, signing every request with the user's HMAC key exactly as the project's client does (§2.3–2.4). The
-// set-up (key exchange, faucet, user-signed margin in) uses the project's CoinpitClient and wallet modules.
+// so the load generator (server-load.ts) does not share its event loop. Each client is one keep-alive connection
+// with one request in flight, signing every request with the user's HMAC key exactly as the project's client does
+// (§2.3–2.4). The set-up (key exchange, faucet, user-signed margin in) uses the project's CoinpitClient and wallet modules.
 //
 // Variants, each on a fresh server and data dir (journal fsync on, invariant checks on, bot off, rate limit off):
 //   book   every order is a non-crossing limit spread over ±10 USD around the index, so the book keeps growing
@@ -11,24 +11,20 @@
 // Run: npx tsx bench/server.ts [--seconds 10] [--warmup 5] [--clients 16] [--variants book,mixed]
 //      BENCH_SERVER_PROF=DIR also writes a V8 CPU profile of the server process (measured window) into DIR.
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { canonicalMessage, hmacAuthorizationForMessage } from '../main/coinpit/auth';
 import { sharedSecret } from '../main/coinpit/ecdh';
 import { generateWif, identity } from '../main/coinpit/identity';
 import { CoinpitClient } from '../main/coinpit/rest';
-import type { ConfigResponse, OrderRequest } from '../main/coinpit/types';
+import type { ConfigResponse } from '../main/coinpit/types';
 import { walletAccount } from '../main/wallet/account';
 import { parseRedeem, signerFromWif, signTransaction } from '../main/wallet/multisig';
 import { buildMarginIn, type Unspent } from '../main/wallet/txbuild';
+import { epochNow, INDEX, runLoad, type BenchUser, type Variant } from './server-load';
 
-const INDEX = 1000;
 const SEED = 7;
 
 // =================================================================================== server side (child)
@@ -156,10 +152,6 @@ async function startServer(): Promise<Server> {
   };
 }
 
-interface BenchUser {
-  userid: string;
-  secret: string;
-}
 
 async function postJson(url: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -182,106 +174,6 @@ async function makeUser(url: string, cfg: ConfigResponse['config']): Promise<Ben
   const hex = signTransaction(built.tx, parseRedeem(account.redeem), signerFromWif(wif)).tx.toHex();
   await client.marginIn([hex]);
   return { userid: session.userid, secret: sharedSecret(wif, serverPublicKey) };
-}
-
-type Variant = 'book' | 'mixed';
-
-/** Prices on the 0.1 tick: non-crossing limits 0.1–10 USD from the index; crossing ones 0.1–2 USD through it. */
-function nextOrder(user: BenchUser, variant: Variant, rnd: () => number): OrderRequest {
-  const side = rnd() < 0.5 ? 'buy' : 'sell';
-  const crossing = variant === 'mixed' && rnd() < 0.2;
-  const ticks = crossing ? 1 + Math.floor(rnd() * 20) : 1 + Math.floor(rnd() * 100);
-  const away = (side === 'buy') === crossing ? ticks : -ticks;
-  return {
-    clientid: randomUUID(),
-    userid: user.userid,
-    side,
-    quantity: 1 + Math.floor(rnd() * 3),
-    orderType: 'LMT',
-    price: (INDEX * 10 + away) / 10,
-    stopPrice: 5,
-    targetPrice: rnd() < 0.5 ? 'NONE' : 10,
-  };
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * One keep-alive HTTP/1.1 connection with one request in flight: the load generator's client. A hand-written
- * client over net.Socket, because node:http's client costs about as much CPU per request as the server under
- * test, and both share this machine's two cores. Responses must carry Content-Length (the server's always do).
- */
-class Connection {
-  private socket: net.Socket | undefined;
-  private buffered: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (r: { status: number; text: string }) => void; reject: (e: Error) => void } | undefined;
-
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-  ) {}
-
-  request(method: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
-    if (this.waiting) return Promise.reject(new Error('one request at a time'));
-    const socket = this.socket ?? this.connect();
-    let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      socket.write(`${head}\r\n${body}`);
-    });
-  }
-
-  close(): void {
-    this.socket?.destroy();
-    this.socket = undefined;
-  }
-
-  private connect(): net.Socket {
-    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    const fail = (err: Error): void => {
-      const w = this.waiting;
-      this.waiting = undefined;
-      this.socket = undefined;
-      this.buffered = Buffer.alloc(0);
-      w?.reject(err);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('connection closed')));
-    this.socket = socket;
-    return socket;
-  }
-
-  private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    const end = this.buffered.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = this.buffered.subarray(0, end).toString('latin1');
-    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    if (!length) {
-      this.socket?.destroy(new Error(`response without Content-Length: ${head.slice(0, 200)}`));
-      return;
-    }
-    const total = end + 4 + Number(length[1]);
-    if (this.buffered.length < total) return;
-    const status = Number(head.slice(9, 12));
-    const text = this.buffered.subarray(end + 4, total).toString('utf8');
-    this.buffered = this.buffered.subarray(total);
-    const w = this.waiting;
-    this.waiting = undefined;
-    if (/\r\nconnection:\s*close/i.test(head)) this.close();
-    w?.resolve({ status, text });
-  }
 }
 
 interface RunResult {
@@ -320,7 +212,13 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function runVariant(variant: Variant, o: { clients: number; seconds: number; warmup: number }): Promise<RunResult> {
+interface BenchOptions {
+  clients: number;
+  seconds: number;
+  warmup: number;
+}
+
+async function runVariant(variant: Variant, o: BenchOptions): Promise<RunResult> {
   const server = await startServer();
   try {
     const base = new URL(server.url);
@@ -333,52 +231,25 @@ async function runVariant(variant: Variant, o: { clients: number; seconds: numbe
     await postJson(`${server.url}/localnet/mine`, { blocks: 1 });
 
     const uri = `/contract/${symbol}/order/open`;
-    const path = `/api/v1${uri}`;
-    const t0 = performance.now();
+    const t0 = epochNow();
     const measureFrom = t0 + o.warmup * 1000;
     const end = measureFrom + o.seconds * 1000;
-    const latencies: number[] = [];
-    const errors: Record<string, number> = {};
     let before: ServerStats | undefined;
-    let clientCpuBefore = process.cpuUsage();
-    const beforeTimer = setTimeout(() => {
-      clientCpuBefore = process.cpuUsage();
-      void server.stats().then((s) => (before = s));
-    }, o.warmup * 1000);
-
-    const client = async (user: BenchUser, k: number): Promise<void> => {
-      const conn = new Connection(base.hostname, Number(base.port));
-      const rnd = seeded(1000 + k);
-      try {
-        for (;;) {
-          const start = performance.now();
-          if (start >= end) return;
-          const body = [nextOrder(user, variant, rnd)];
-          const text = JSON.stringify(body);
-          const nonce = Date.now();
-          const headers = {
-            'Content-Type': 'application/json',
-            Nonce: String(nonce),
-            Authorization: hmacAuthorizationForMessage(user.userid, user.secret, canonicalMessage('POST', uri, body, nonce)),
-          };
-          const res = await conn.request('POST', path, headers, text);
-          const done = performance.now();
-          if (start < measureFrom) continue;
-          if (res.status === 200) latencies.push(done - start);
-          else {
-            const key = `${res.status} ${res.text.slice(0, 80)}`;
-            errors[key] = (errors[key] ?? 0) + 1;
-          }
-        }
-      } finally {
-        conn.close();
-      }
-    };
-    await Promise.all(users.map((u, k) => client(u, k)));
+    const beforeTimer = setTimeout(() => void server.stats().then((s) => (before = s)), o.warmup * 1000);
+    const load = await runLoad({
+      host: base.hostname,
+      port: Number(base.port),
+      uri,
+      path: `/api/v1${uri}`,
+      variant,
+      clients: users.map((user, k) => ({ user, seed: 1000 + k })),
+      measureFrom,
+      end,
+    });
+    const { latencies, errors } = load;
     clearTimeout(beforeTimer);
     const after = await server.stats(true);
     const b = before ?? { journal: { entries: 0, batches: 0, syncMs: 0, writeMs: 0, maxBatch: 0 }, cpuUs: 0, sysUs: 0, switches: 0, snapshots: { snapshots: 0, ms: 0 }, fullChecks: 0 };
-    const clientCpu = process.cpuUsage(clientCpuBefore);
     const batches = after.journal.batches - b.journal.batches;
     latencies.sort((x, y) => x - y);
     return {
@@ -400,7 +271,7 @@ async function runVariant(variant: Variant, o: { clients: number; seconds: numbe
       serverCpuUsPerOrder: Math.round((after.cpuUs - b.cpuUs) / Math.max(1, latencies.length)),
       serverSysUsPerOrder: Math.round((after.sysUs - b.sysUs) / Math.max(1, latencies.length)),
       serverSwitchesPerOrder: round((after.switches - b.switches) / Math.max(1, latencies.length)),
-      clientCpuUsPerOrder: Math.round((clientCpu.user + clientCpu.system) / Math.max(1, latencies.length)),
+      clientCpuUsPerOrder: Math.round(load.cpuUs / Math.max(1, latencies.length)),
       snapshots: after.snapshots.snapshots - b.snapshots.snapshots,
       snapshotMs: Math.round(after.snapshots.ms - b.snapshots.ms),
       fullInvariantChecks: after.fullChecks - b.fullChecks,
@@ -422,7 +293,11 @@ async function main(): Promise<void> {
     options: { seconds: { type: 'string' }, warmup: { type: 'string' }, clients: { type: 'string' }, variants: { type: 'string' } },
     strict: true,
   });
-  const o = { seconds: Number(values.seconds ?? 10), warmup: Number(values.warmup ?? 5), clients: Number(values.clients ?? 16) };
+  const o: BenchOptions = {
+    seconds: Number(values.seconds ?? 10),
+    warmup: Number(values.warmup ?? 5),
+    clients: Number(values.clients ?? 16),
+  };
   const variants = (values.variants ?? 'book,mixed').split(',') as Variant[];
   console.log(`server bench: ${o.clients} clients, ${o.warmup} s warm-up, ${o.seconds} s measured, server in a child process, fsync on`);
   const rows: RunResult[] = [];
