@@ -12,9 +12,9 @@
 // before each batch of commands (Journal.beforeWrite), and the dispatcher makes sure a request's own record is
 // written before answering it (writtenThrough). Records queued together go out in one write, so a stream of
 // commands costs one write per journal batch, not one per request. Records are not fsync'ed, because a machine
-// crash is followed by a reboot longer than the window the record protects (nonce + tolerance). A record that cannot be read back (a torn
-// or garbled line) makes start-up refuse every nonce whose window could overlap that file's last write, instead of
-// forgetting it. Layout of the directory:
+// crash is followed by a reboot longer than the window the record protects (nonce + tolerance). A record that
+// cannot be read back (a torn or garbled line) makes start-up refuse every nonce whose window could overlap that
+// file's last write, instead of forgetting it. Layout of the directory:
 //   replay-<period>.log   JSON lines [expiresAtMs, userid, hash]; period = floor(receivedMs / periodMs); files two
 //                         periods old hold only expired pairs and are deleted (periodMs ≥ 2 × tolerance).
 // The hash is the first 128 bits of SHA-256(Authorization): the log needs to recognise a header, not keep it.
