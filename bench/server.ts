@@ -2,7 +2,8 @@
 // 16 concurrent clients, and their latency. The local exchange runs in a child process (this file with --serve),
 // so the load generator (server-load.ts) does not share its event loop. Each client is one keep-alive connection
 // with one request in flight, signing every request with the user's HMAC key exactly as the project's client does
-// (§2.3–2.4). The set-up (key exchange, faucet, user-signed margin in) uses the project's CoinpitClient and wallet modules.
+// (§2.3–2.4). The set-up (key exchange, faucet, user-signed margin in) uses the project's CoinpitClient and wallet
+// modules.
 //
 // Variants, each on a fresh server and data dir (journal fsync on, invariant checks on, bot off, rate limit off):
 //   book   every order is a non-crossing limit spread over ±10 USD around the index, so the book keeps growing
@@ -151,7 +152,6 @@ async function startServer(): Promise<Server> {
     },
   };
 }
-
 
 async function postJson(url: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });

@@ -73,7 +73,7 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
-describe('journal pipelining', () => {
+describe('journal group commit', () => {
   it('by default one batch is in flight: the next is written once the previous one is acknowledged', async () => {
     const j = await Journal.open(tempDir());
     const io = instrument(j);
