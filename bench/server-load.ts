@@ -7,6 +7,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { canonicalMessage, hmacAuthorizationForMessage } from '../main/coinpit/auth';
 import type { OrderRequest } from '../main/coinpit/types';
+import { seededRandom } from '../main/localnet/seeded-random';
 
 export const INDEX = 1000;
 
@@ -59,16 +60,6 @@ function nextOrder(user: BenchUser, variant: Variant, rnd: () => number): OrderR
   };
 }
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One keep-alive HTTP/1.1 connection with one request in flight: the load generator's client. A hand-written
@@ -147,7 +138,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const cpuTimer = setTimeout(() => (cpuBefore = process.cpuUsage()), Math.max(0, plan.measureFrom - epochNow()));
   const client = async (user: BenchUser, seed: number): Promise<void> => {
     const conn = new Connection(plan.host, plan.port);
-    const rnd = seeded(seed);
+    const rnd = seededRandom(seed);
     try {
       for (;;) {
         const start = epochNow();

@@ -16,6 +16,7 @@ import { walletAccount, type WalletAccount } from '../wallet/account';
 import { signReviewed } from '../wallet/cosign';
 import { signerFromWif } from '../wallet/multisig';
 import { buildMarginIn, type Unspent } from '../wallet/txbuild';
+import { seededRandom } from './seeded-random';
 
 export interface BotOptions {
   /** host root of the exchange, e.g. http://127.0.0.1:8080 */
@@ -57,18 +58,6 @@ export function botWif(seed: number, role: Role): string {
     const key = new Uint8Array(createHmac('sha256', 'coinpit-desk/localnet-bot').update(`${seed >>> 0}/${role}/${counter}`).digest());
     if (ecc.isPrivate(key)) return encodeWif(key, 'testnet');
   }
-}
-
-/** mulberry32: small, seeded, good enough for quote sizes and timing. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function errorText(err: unknown): string {
